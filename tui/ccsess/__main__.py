@@ -1,0 +1,3 @@
+from ccsess.cli import main
+
+raise SystemExit(main())

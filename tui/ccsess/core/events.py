@@ -1,0 +1,135 @@
+"""Typed events the engine emits while it hosts a claude process.
+
+They are plain dataclasses so the headless CLI can consume them directly and the TUI can wrap them in a
+Textual message. Every event names the ccsess session it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccsess.core.models import Message
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    session_id: str
+
+
+@dataclass(frozen=True)
+class TurnStarted(EngineEvent):
+    prompt_message_id: str
+
+
+@dataclass(frozen=True)
+class TextDelta(EngineEvent):
+    text: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ThinkingDelta(EngineEvent):
+    text: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ToolUseStarted(EngineEvent):
+    tool_use_id: str
+    name: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ToolInputDelta(EngineEvent):
+    tool_use_id: str
+    partial_json: str
+
+
+@dataclass(frozen=True)
+class MessageCompleted(EngineEvent):
+    """A finished message (assistant reply, tool result, marker) now in the store.
+
+    ``replaces_streamed`` is true when its text differs from the deltas already shown (after a retry or an
+    abandoned stream): the view must redraw the reply from this message.
+    """
+
+    message: Message
+    replaces_streamed: bool = False
+
+
+@dataclass(frozen=True)
+class ApiRetry(EngineEvent):
+    attempt: int
+    max_retries: int
+    delay_ms: int
+    error: str
+    error_status: int | None = None
+
+    def describe(self) -> str:
+        return f"retrying {self.attempt}/{self.max_retries} in {self.delay_ms / 1000:.0f} s: {self.error}"
+
+
+@dataclass(frozen=True)
+class ModelFallback(EngineEvent):
+    original_model: str
+    fallback_model: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PermissionDenied(EngineEvent):
+    tool_name: str
+    tool_use_id: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PermissionRequested(EngineEvent):
+    request_id: str
+    tool_name: str
+    tool_input: dict[str, Any]
+    description: str = ""
+    tool_use_id: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessStateChanged(EngineEvent):
+    """cold, starting, warm, streaming, retrying, stopping."""
+
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ModelChanged(EngineEvent):
+    model: str
+
+
+@dataclass(frozen=True)
+class TurnFinished(EngineEvent):
+    is_error: bool
+    subtype: str = "success"
+    terminal_reason: str | None = None
+    result_text: str = ""
+    cost_usd: float = 0.0
+    usage: dict[str, Any] = field(default_factory=dict)
+    duration_ms: int = 0
+    ttft_ms: int | None = None
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessExited(EngineEvent):
+    exit_code: int | None
+    stderr_tail: str = ""
+    expected: bool = False
+
+
+@dataclass(frozen=True)
+class SessionFailed(EngineEvent):
+    """A user-facing failure: the text says what happened and what to do."""
+
+    reason: str
+    kind: str = "error"  # not_found, auth, api_error, exited, spawn, resume

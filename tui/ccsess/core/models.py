@@ -1,0 +1,150 @@
+"""The records ccsess keeps: sessions, their messages and their event log.
+
+Content blocks keep the Anthropic shape (plain dicts) so that what Claude sent is kept as it was:
+``{"type": "text", "text": ...}``, ``{"type": "thinking", "thinking": ...}``,
+``{"type": "tool_use", "id": ..., "name": ..., "input": {...}}``,
+``{"type": "tool_result", "tool_use_id": ..., "content": ..., "is_error": bool}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+SessionStatus = Literal["new", "active", "idle", "stopped", "failed", "archived"]
+STATUSES: tuple[str, ...] = ("new", "active", "idle", "stopped", "failed", "archived")
+Role = Literal["user", "assistant", "system", "tool"]
+EventKind = Literal[
+    "start", "turn", "tool_call", "interrupt", "error", "model_change", "fork", "export", "import", "rename"
+]
+
+_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def new_id(length: int = 8) -> str:
+    """A short url-safe id without look-alike characters."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def now() -> float:
+    return time.time()
+
+
+@dataclass
+class Totals:
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    turns: int = 0
+
+
+@dataclass
+class ForkPoint:
+    """Where a branch left its parent: the parent's message and the Claude record it maps to."""
+
+    message_id: str
+    claude_uuid: str | None = None
+    claude_session_id: str | None = None
+
+
+@dataclass
+class Session:
+    id: str
+    name: str
+    project: str
+    model: str | None = None
+    permission_mode: str = "default"
+    status: SessionStatus = "new"
+    created: float = field(default_factory=now)
+    updated: float = field(default_factory=now)
+    last_active: float = field(default_factory=now)
+    claude_session_id: str | None = None
+    parent_id: str | None = None
+    fork_point: ForkPoint | None = None
+    totals: Totals = field(default_factory=Totals)
+    message_count: int = 0
+    # Version chosen for each regenerated turn: {user message id: version number}.
+    chosen_versions: dict[str, int] = field(default_factory=dict)
+    # A Claude session to fork from on the next spawn, for branches not yet started.
+    pending_fork: ForkPoint | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["totals"] = Totals(**(data.get("totals") or {}))
+        for key in ("fork_point", "pending_fork"):
+            if data.get(key):
+                values[key] = ForkPoint(**data[key])
+        return cls(**values)
+
+
+@dataclass
+class Message:
+    id: str
+    role: Role
+    blocks: list[dict[str, Any]]
+    created: float = field(default_factory=now)
+    claude_uuid: str | None = None
+    claude_message_id: str | None = None
+    claude_session_id: str | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    interrupted: bool = False
+    error: bool = False
+    synthetic: bool = False
+    partial: bool = False
+    # Regenerated replies: the user message they answer and which version they are.
+    version_group: str | None = None
+    version: int = 0
+
+    @property
+    def text(self) -> str:
+        """The readable text of the message: text blocks joined, tool results flattened."""
+        parts: list[str] = []
+        for block in self.blocks:
+            kind = block.get("type")
+            if kind == "text":
+                parts.append(block.get("text", ""))
+            elif kind == "tool_result":
+                parts.append(tool_result_text(block))
+        return "\n\n".join(p for p in parts if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Event:
+    kind: EventKind
+    at: float = field(default_factory=now)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        return cls(kind=data["kind"], at=data.get("at", 0.0), detail=data.get("detail") or {})
+
+
+def tool_result_text(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
