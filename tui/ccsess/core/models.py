@@ -78,8 +78,7 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _SESSION_FIELDS}
         values["totals"] = Totals(**(data.get("totals") or {}))
         for key in ("fork_point", "pending_fork"):
             if data.get(key):
@@ -123,8 +122,11 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _MESSAGE_FIELDS})
+
+
+_SESSION_FIELDS = frozenset(f.name for f in dataclasses.fields(Session))
+_MESSAGE_FIELDS = frozenset(f.name for f in dataclasses.fields(Message))
 
 
 @dataclass

@@ -1,0 +1,355 @@
+"""``ccsess list|show|rm|rename|stats|prune``: look after stored sessions without the TUI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from ccsess.cli.context import Context
+from ccsess.core.models import STATUSES, Event, Message, Session
+from ccsess.core.store import clean_name
+
+DAY = 86400.0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("list", help="list sessions, most recently active first")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--status", choices=STATUSES, help="only sessions with this status")
+    p.add_argument("--project", metavar="DIR", help="only sessions whose project is DIR")
+    p.add_argument("--all", action="store_true", help="include archived sessions")
+    p.set_defaults(func=cmd_list)
+
+    p = subparsers.add_parser("show", help="show a session's details and transcript summary")
+    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
+    p.add_argument("--json", action="store_true", help="print JSON, including the messages")
+    p.set_defaults(func=cmd_show)
+
+    p = subparsers.add_parser("rm", help="delete a session and its transcript")
+    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_rm)
+
+    p = subparsers.add_parser("rename", help="give a session a new name")
+    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
+    p.add_argument("new_name", metavar="NEW", help="the new name")
+    p.set_defaults(func=cmd_rename)
+
+    p = subparsers.add_parser("stats", help="totals by status, model and project")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = subparsers.add_parser("prune", help="delete sessions not active for a number of days")
+    p.add_argument(
+        "--older-than", type=_days, required=True, metavar="DAYS", help="inactive for more than DAYS"
+    )
+    p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+    p.set_defaults(func=cmd_prune)
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if not days >= 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError("DAYS must be a number >= 0")
+    return days
+
+
+# Formatting -------------------------------------------------------------------------------------------------
+
+
+def iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    moment = _dt.datetime.fromtimestamp(timestamp, _dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def relative(timestamp: float, reference: float | None = None) -> str:
+    seconds = max(0.0, (reference or time.time()) - timestamp)
+    for unit, size in (("d", DAY), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def printable(text: str) -> str:
+    """One line of text safe to print: control characters shown as escapes, never sent raw."""
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(" ")
+        elif (
+            unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+            or "\u202a" <= ch <= "\u202e"
+            or "\u2066" <= ch <= "\u2069"
+        ):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _width(text: str) -> int:
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+        for ch in text
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text + " " * (width - _width(text))
+    out, used = "", 0
+    for ch in text:
+        if used + _width(ch) > width - 1:
+            break
+        out += ch
+        used += _width(ch)
+    return out + "…" + " " * (width - used - 1)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _home(path: str) -> str:
+    home = os.path.expanduser("~")
+    return (
+        "~" + path[len(home) :] if home != "/" and (path == home or path.startswith(home + os.sep)) else path
+    )
+
+
+def session_json(s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "project": s.project,
+        "model": s.model,
+        "permission_mode": s.permission_mode,
+        "status": s.status,
+        "created": iso(s.created),
+        "updated": iso(s.updated),
+        "last_active": iso(s.last_active),
+        "message_count": s.message_count,
+        "claude_session_id": s.claude_session_id,
+        "parent_id": s.parent_id,
+        "fork_point": None if s.fork_point is None else vars(s.fork_point).copy(),
+        "cost_usd": round(s.totals.cost_usd, 6),
+        "input_tokens": s.totals.input_tokens,
+        "output_tokens": s.totals.output_tokens,
+        "turns": s.totals.turns,
+    }
+
+
+def message_json(m: Message) -> dict[str, Any]:
+    data = m.to_dict()
+    data["created"] = iso(m.created)
+    return data
+
+
+def event_json(e: Event) -> dict[str, Any]:
+    return {"kind": e.kind, "at": iso(e.at), "detail": e.detail}
+
+
+def _print_json(ctx: Context, value: Any) -> None:
+    ctx.out(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _table(ctx: Context, headers: list[str], rows: Iterable[list[str]], widths: list[int]) -> None:
+    rows = list(rows)
+    fitted = []
+    for i, header in enumerate(headers):
+        natural = max([_width(header), *(_width(r[i]) for r in rows)])
+        fitted.append(min(natural, widths[i]) if widths[i] else natural)
+    for row in [headers, *rows]:
+        ctx.out("  ".join(_fit(cell, w) for cell, w in zip(row, fitted, strict=True)).rstrip())
+
+
+# Commands ---------------------------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    sessions = ctx.store.list_sessions(include_archived=args.all or args.status == "archived")
+    if args.status:
+        sessions = [s for s in sessions if s.status == args.status]
+    if args.project:
+        wanted = os.path.realpath(os.path.expanduser(args.project))
+        sessions = [s for s in sessions if os.path.realpath(os.path.expanduser(s.project)) == wanted]
+    if args.json:
+        _print_json(ctx, [session_json(s) for s in sessions])
+        return 0
+    if not sessions:
+        ctx.out("No sessions." if not (args.status or args.project) else "No matching sessions.")
+        return 0
+    rows = [
+        [
+            s.id,
+            printable(s.name),
+            s.status,
+            printable(s.model or "-"),
+            str(s.message_count),
+            relative(s.last_active),
+            printable(_home(s.project)),
+        ]
+        for s in sessions
+    ]
+    _table(
+        ctx, ["ID", "NAME", "STATUS", "MODEL", "MSGS", "ACTIVE", "PROJECT"], rows, [0, 40, 0, 16, 0, 0, 50]
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store
+    session = store.resolve(args.ref)
+    messages = store.messages(session.id)
+    events = store.events(session.id)
+    if args.json:
+        data = session_json(session)
+        data["chosen_versions"] = session.chosen_versions
+        data["messages"] = [message_json(m) for m in messages]
+        data["events"] = [event_json(e) for e in events]
+        _print_json(ctx, data)
+        return 0
+    t = session.totals
+    fields = [
+        ("id", session.id),
+        ("name", printable(session.name)),
+        ("project", printable(session.project)),
+        ("model", printable(session.model or "default")),
+        ("permission mode", session.permission_mode),
+        ("status", session.status),
+        ("created", f"{iso(session.created)} ({relative(session.created)})"),
+        ("last active", f"{iso(session.last_active)} ({relative(session.last_active)})"),
+        ("claude session", session.claude_session_id or "-"),
+        ("parent", session.parent_id or "-"),
+        ("cost", f"${t.cost_usd:.4f}"),
+        ("tokens", f"{t.input_tokens} in, {t.output_tokens} out, {_plural(t.turns, 'turn')}"),
+        ("events", str(len(events))),
+    ]
+    for label, value in fields:
+        ctx.out(f"{label + ':':<16} {value}")
+    roles: dict[str, int] = {}
+    for m in messages:
+        roles[m.role] = roles.get(m.role, 0) + 1
+    summary = ", ".join(f"{n} {role}" for role, n in roles.items()) or "empty"
+    ctx.out(f"\ntranscript: {len(messages)} messages ({summary})")
+    shown = messages[-10:]
+    if len(messages) > len(shown):
+        ctx.out(f"  … {len(messages) - len(shown)} earlier messages")
+    for m in shown:
+        flags = "".join(f" [{f}]" for f in ("interrupted", "error", "partial") if getattr(m, f))
+        text = printable(m.text or _block_summary(m))
+        ctx.out(f"  {m.role:<9} {_fit(text, 90).rstrip()}{flags}")
+    return 0
+
+
+def _block_summary(m: Message) -> str:
+    kinds = [b.get("name") if b.get("type") == "tool_use" else b.get("type") for b in m.blocks]
+    return "(" + ", ".join(str(k) for k in kinds) + ")" if kinds else "(no content)"
+
+
+def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.store.resolve(args.ref)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            ctx.err("refusing to delete without --yes when input is not a terminal")
+            return 1
+        ctx.stderr.write(
+            f"Delete session {session.id} '{printable(session.name)}' and its "
+            f"{session.message_count} messages? [y/N] "
+        )
+        ctx.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            ctx.out("Nothing deleted.")
+            return 1
+    ctx.store.delete_session(session.id)
+    ctx.out(f"deleted {session.id} ({printable(session.name)})")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store
+    session = store.resolve(args.ref)
+    new_name = clean_name(args.new_name)
+    store.update_session(session.id, name=new_name)
+    store.add_event(session.id, Event(kind="rename", detail={"old": session.name, "new": new_name}))
+    ctx.out(f"renamed {session.id}: {printable(session.name)} -> {printable(new_name)}")
+    return 0
+
+
+def _group() -> dict[str, Any]:
+    return {"sessions": 0, "messages": 0, "cost_usd": 0.0, "input_tokens": 0, "output_tokens": 0, "turns": 0}
+
+
+def _add(group: dict[str, Any], s: Session) -> None:
+    group["sessions"] += 1
+    group["messages"] += s.message_count
+    group["cost_usd"] = round(group["cost_usd"] + s.totals.cost_usd, 6)
+    group["input_tokens"] += s.totals.input_tokens
+    group["output_tokens"] += s.totals.output_tokens
+    group["turns"] += s.totals.turns
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
+    sessions = ctx.store.list_sessions(include_archived=True)
+    total = _group()
+    by: dict[str, dict[str, dict[str, Any]]] = {"by_status": {}, "by_model": {}, "by_project": {}}
+    for s in sessions:
+        _add(total, s)
+        for key, value in (
+            ("by_status", s.status),
+            ("by_model", s.model or "default"),
+            ("by_project", s.project),
+        ):
+            _add(by[key].setdefault(value, _group()), s)
+    if args.json:
+        _print_json(ctx, {**total, **by})
+        return 0
+    ctx.out(
+        f"{_plural(total['sessions'], 'session')}, {_plural(total['messages'], 'message')}, "
+        f"${total['cost_usd']:.4f}, {total['input_tokens']} input + {total['output_tokens']} output tokens, "
+        f"{_plural(total['turns'], 'turn')}"
+    )
+    for key, title in (("by_status", "STATUS"), ("by_model", "MODEL"), ("by_project", "PROJECT")):
+        if not by[key]:
+            continue
+        ctx.out("")
+        groups = sorted(by[key].items(), key=lambda item: -item[1]["sessions"])
+        rows = [
+            [
+                printable(_home(name) if key == "by_project" else name),
+                str(g["sessions"]),
+                str(g["messages"]),
+                f"${g['cost_usd']:.4f}",
+                str(g["input_tokens"]),
+                str(g["output_tokens"]),
+            ]
+            for name, g in groups
+        ]
+        _table(ctx, [title, "SESSIONS", "MSGS", "COST", "IN TOKENS", "OUT TOKENS"], rows, [50, 0, 0, 0, 0, 0])
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store
+    cutoff = time.time() - args.older_than * DAY
+    old = [s for s in store.list_sessions(include_archived=True) if s.last_active < cutoff]
+    verb = "would delete" if args.dry_run else "deleted"
+    for s in reversed(old):
+        if not args.dry_run:
+            store.delete_session(s.id)
+        ctx.out(f"{verb} {s.id}  {_fit(printable(s.name), 40).rstrip()}  (active {relative(s.last_active)})")
+    ctx.out(f"{verb} {_plural(len(old), 'session')}")
+    return 0

@@ -1,0 +1,424 @@
+"""The store of record: TinyDB files under the data dir, the only way anything touches the data.
+
+``index.json`` holds one row per session (no transcript) plus settings; ``sessions/<id>.json`` holds one
+session's messages, events and a copy of its row. Both are journaled (see ``storage``), so appending a message
+writes the message and the changed row, whatever the size of the transcript or the number of sessions. Every
+access holds the file's lock, so several ccsess processes can share a data dir.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ccsess.core.atomic import clean_stale_temp_files
+from ccsess.core.models import STATUSES, Event, Message, Session, new_id, now
+from ccsess.core.paths import ensure_private_dir
+from ccsess.core.search import SearchIndex
+from ccsess.core.storage import Tables
+from ccsess.core.store_docs import (
+    EVENTS,
+    MESSAGES,
+    SESSION_COPY,
+    SESSIONS,
+    SETTINGS,
+    deletion,
+    entry,
+    match_ref,
+    plain,
+    rows_from_session_files,
+    session_from_row,
+    visible_messages,
+)
+from ccsess.core.store_errors import (
+    AmbiguousSession,
+    CorruptFile,
+    DataDirError,
+    InvalidName,
+    MessageNotFound,
+    SessionNotFound,
+    StoreError,
+    StoreLocked,
+)
+from ccsess.core.store_files import META_KEY, META_TABLE, StoreFile, meta_entry
+from ccsess.core.store_names import clean_name
+
+__all__ = [
+    "AmbiguousSession",
+    "DataDirError",
+    "InvalidName",
+    "MessageNotFound",
+    "SessionNotFound",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "clean_name",
+]
+
+OPEN_SESSION_FILES = 64
+# A partial reply whose file has not been written for this long has no live writer: it was cut off by a crash.
+STALE_PARTIAL_SECONDS = 5.0
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
+
+
+class Store:
+    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0) -> None:
+        self.data_dir = Path(data_dir)
+        self.lock_timeout = lock_timeout
+        self.problems: list[str] = []
+        self.sessions_dir = self.data_dir / "sessions"
+        self.logs_dir = self.data_dir / "logs"
+        for directory in (self.data_dir, self.sessions_dir, self.logs_dir):
+            ensure_private_dir(directory)
+        for directory in (self.data_dir, self.sessions_dir):
+            clean_stale_temp_files(directory)
+        self._mutex = threading.RLock()
+        self._files: OrderedDict[str, StoreFile] = OrderedDict()
+        self._live_partials: set[tuple[str, str]] = set()
+        self._search_index: SearchIndex | None = None
+        self._index = StoreFile(
+            self.data_dir / "index.json", data_dir=self.data_dir, lock_timeout=lock_timeout
+        )
+        with self._index_tables():
+            pass
+        index_files = (self._index.path, self._index.storage.journal_path)
+        if not any(p.exists() for p in index_files) and any(self.sessions_dir.glob("*.json")):
+            with self._mutex, self._index.lock():
+                self._rebuild_index("the session index was missing")
+
+    # Sessions -----------------------------------------------------------------------------------------------
+
+    def list_sessions(self, *, include_archived: bool = False) -> list[Session]:
+        with self._index_tables():
+            sessions = [session_from_row(row) for row in self._index.table(SESSIONS).all()]
+        if not include_archived:
+            sessions = [s for s in sessions if s.status != "archived"]
+        sessions.sort(key=lambda s: s.last_active, reverse=True)
+        return sessions
+
+    def get_session(self, session_id: str) -> Session:
+        with self._index_tables() as tables:
+            return session_from_row(self._row(tables, session_id))
+
+    def resolve(self, ref: str) -> Session:
+        """Find a session by exact id, exact name, unique id prefix or unique name prefix."""
+        with self._index_tables() as tables:
+            rows = list(tables.get(SESSIONS, {}).values())
+        found = match_ref(rows, ref)
+        if len(found) == 1:
+            return session_from_row(found[0])
+        if found:
+            candidates = [session_from_row(r) for r in found]
+            raise AmbiguousSession(ref, sorted(candidates, key=lambda s: s.last_active, reverse=True))
+        raise SessionNotFound(f"no session matches '{ref}'")
+
+    def create_session(self, name: str, project: str, **fields: Any) -> Session:
+        unknown = set(fields) - _SESSION_FIELDS
+        if unknown:
+            raise TypeError(f"unknown session fields: {', '.join(sorted(unknown))}")
+        cleaned = clean_name(name, allow_empty=True) or "untitled"
+        with self._mutex, self._index_tables() as tables:
+            rows = tables.get(SESSIONS, {})
+            session_id = fields.pop("id", None)
+            if session_id is not None and (session_id in rows or self._session_path(session_id).exists()):
+                raise StoreError(f"a session with id {session_id} already exists")
+            while session_id is None or session_id in rows or self._session_path(session_id).exists():
+                session_id = new_id()
+            doc = {k: plain(v) for k, v in fields.items()}
+            doc.update(id=session_id, name=cleaned, project=str(project))
+            session = Session.from_dict(doc)
+            self._check_status(session.status)
+            row = session.to_dict()
+            session_file = self._session_file(session_id)
+            with session_file.lock():
+                session_file.storage.write(
+                    {META_TABLE: {META_KEY: meta_entry()["doc"]}, SESSION_COPY: {session_id: row}}
+                )
+            self._index.write_entries([entry(SESSIONS, session_id, row)])
+        return session_from_row(row)
+
+    def update_session(self, session_id: str, **fields: Any) -> Session:
+        unknown = set(fields) - _SESSION_FIELDS - {"id"}
+        if unknown or fields.get("id", session_id) != session_id:
+            raise TypeError(f"cannot update session fields: {', '.join(sorted(unknown)) or 'id'}")
+        if "name" in fields:
+            fields["name"] = clean_name(fields["name"])
+        if "status" in fields:
+            self._check_status(fields["status"])
+        changes = {k: plain(v) for k, v in fields.items()}
+        changes.setdefault("updated", now())
+        return self._change_row(session_id, lambda row: row.update(changes))
+
+    def add_totals(
+        self,
+        session_id: str,
+        *,
+        cost_usd: float = 0.0,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        turns: int = 0,
+    ) -> Session:
+        def add(row: dict[str, Any]) -> None:
+            totals = dict(row.get("totals") or {})
+            totals["cost_usd"] = totals.get("cost_usd", 0.0) + cost_usd
+            totals["input_tokens"] = totals.get("input_tokens", 0) + input_tokens
+            totals["output_tokens"] = totals.get("output_tokens", 0) + output_tokens
+            totals["turns"] = totals.get("turns", 0) + turns
+            row["totals"] = totals
+            row["updated"] = now()
+
+        return self._change_row(session_id, add)
+
+    def delete_session(self, session_id: str) -> None:
+        with self._mutex, self._index_tables() as tables:
+            self._row(tables, session_id)
+            session_file = self._session_file(session_id)
+            with session_file.lock():
+                session_file.remove_files()
+            self._index.write_entries([deletion(SESSIONS, session_id)])
+            session_file.remove_lock_file()
+            self._files.pop(session_id, None)
+            try:
+                (self.logs_dir / f"{session_id}.stderr.log").unlink()
+            except FileNotFoundError:
+                pass
+        self.search_index.remove_session(session_id)
+
+    # Messages and events ------------------------------------------------------------------------------------
+
+    def messages(
+        self,
+        session_id: str,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        all_versions: bool = False,
+    ) -> list[Message]:
+        """The transcript in order; by default only the chosen version of each regenerated reply.
+        ``before`` and ``last`` page backwards from the end for lazy loading."""
+        with self._mutex, self._session_tables(session_id) as (tables, row):
+            docs = list(tables.get(MESSAGES, {}).values())
+            if not all_versions:
+                docs = visible_messages(docs, row.get("chosen_versions") or {})
+            if before is not None:
+                position = next((i for i, d in enumerate(docs) if d.get("id") == before), None)
+                if position is None:
+                    raise MessageNotFound(f"message {before} is not in session {session_id}")
+                docs = docs[:position]
+            if last is not None:
+                docs = docs[-last:] if last > 0 else []
+            docs = self._settle_partials(session_id, docs)
+        return [Message.from_dict(copy.deepcopy(d)) for d in docs]
+
+    def get_message(self, session_id: str, message_id: str) -> Message:
+        with self._mutex, self._session_tables(session_id) as (tables, _row):
+            doc = tables.get(MESSAGES, {}).get(message_id)
+            if doc is None:
+                raise MessageNotFound(f"message {message_id} is not in session {session_id}")
+            doc = self._settle_partials(session_id, [doc])[0]
+        return Message.from_dict(copy.deepcopy(doc))
+
+    def append_message(self, session_id: str, message: Message) -> Message:
+        self._upsert_messages(session_id, [message])
+        return message
+
+    def put_message(self, session_id: str, message: Message) -> None:
+        self._upsert_messages(session_id, [message])
+
+    def append_messages(self, session_id: str, messages: list[Message]) -> None:
+        """Append many messages in one write (imports)."""
+        self._upsert_messages(session_id, messages)
+
+    def copy_messages(self, src_id: str, dst_id: str, *, up_to_message_id: str) -> int:
+        """Copy the visible transcript of ``src_id`` up to and including a message onto ``dst_id``."""
+        source = self.messages(src_id)
+        end = next((i for i, m in enumerate(source) if m.id == up_to_message_id), None)
+        if end is None:
+            raise MessageNotFound(f"message {up_to_message_id} is not in session {src_id}")
+        copies = []
+        for message in source[: end + 1]:
+            if message.partial:
+                message = dataclasses.replace(message, partial=False, interrupted=True)
+            copies.append(message)
+        self._upsert_messages(dst_id, copies)
+        return len(copies)
+
+    def events(self, session_id: str) -> list[Event]:
+        with self._mutex, self._session_tables(session_id) as (tables, _row):
+            docs = copy.deepcopy(list(tables.get(EVENTS, {}).values()))
+        return [Event.from_dict(d) for d in docs]
+
+    def add_event(self, session_id: str, event: Event) -> None:
+        with self._mutex, self._session_tables(session_id) as (tables, _row):
+            events = tables.get(EVENTS, {})
+            key = len(events) + 1
+            while str(key) in events:
+                key += 1
+            self._session_file(session_id).write_entries([entry(EVENTS, str(key), event.to_dict())])
+
+    # Settings -----------------------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._index_tables() as tables:
+            doc = tables.get(SETTINGS, {}).get(key)
+            return copy.deepcopy(doc["value"]) if doc and "value" in doc else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._mutex, self._index_tables():
+            self._index.write_entries([entry(SETTINGS, key, {"value": copy.deepcopy(value)})])
+
+    # Search -------------------------------------------------------------------------------------------------
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The full-text index, fed as finished messages are written (a cache; see ``search``)."""
+        if self._search_index is None:
+            self._search_index = SearchIndex(self.data_dir)
+        return self._search_index
+
+    # Paths --------------------------------------------------------------------------------------------------
+
+    def log_path(self, session_id: str) -> Path:
+        return self.logs_dir / f"{session_id}.stderr.log"
+
+    def _session_path(self, session_id: str) -> Path:
+        return self.sessions_dir / f"{session_id}.json"
+
+    # Internals ----------------------------------------------------------------------------------------------
+
+    def _problem(self, line: str) -> None:
+        if line not in self.problems:
+            self.problems.append(line)
+
+    @staticmethod
+    def _check_status(status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown session status {status!r}")
+
+    @staticmethod
+    def _row(tables: Tables, session_id: str) -> dict[str, Any]:
+        row = tables.get(SESSIONS, {}).get(session_id)
+        if row is None:
+            raise SessionNotFound(f"no session with id {session_id}")
+        return row
+
+    def _session_file(self, session_id: str) -> StoreFile:
+        if not _SESSION_ID.fullmatch(session_id):
+            raise SessionNotFound(f"no session with id {session_id!r}")
+        session_file = self._files.get(session_id)
+        if session_file is None:
+            session_file = StoreFile(
+                self._session_path(session_id), data_dir=self.data_dir, lock_timeout=self.lock_timeout
+            )
+            self._files[session_id] = session_file
+            while len(self._files) > OPEN_SESSION_FILES:
+                self._files.popitem(last=False)
+        else:
+            self._files.move_to_end(session_id)
+        return session_file
+
+    @contextmanager
+    def _index_tables(self) -> Iterator[Tables]:
+        with self._mutex, self._index.lock():
+            try:
+                tables = self._index.load()
+            except CorruptFile as exc:
+                moved = self._index.quarantine().relative_to(self.data_dir)
+                tables = self._rebuild_index(
+                    f"the session index could not be read ({exc}); moved it aside to {moved}"
+                )
+            yield tables
+
+    @contextmanager
+    def _session_tables(self, session_id: str) -> Iterator[tuple[Tables, dict[str, Any]]]:
+        """Hold the index lock and the session file's lock (always in that order); yield the session's tables
+        and its index row."""
+        with self._index_tables() as index:
+            row = self._row(index, session_id)
+            session_file = self._session_file(session_id)
+            with session_file.lock():
+                try:
+                    tables = session_file.load()
+                except CorruptFile as exc:
+                    moved = session_file.quarantine()
+                    self._problem(
+                        f"session '{row.get('name')}' ({session_id}): its transcript could not be read "
+                        f"({exc}); it was moved aside to {moved.relative_to(self.data_dir)}"
+                    )
+                    tables = session_file.load()
+                    if row.get("message_count"):
+                        row = dict(row, message_count=0)
+                        self._index.write_entries([entry(SESSIONS, session_id, row)])
+                yield tables, row
+
+    def _change_row(self, session_id: str, change: Any) -> Session:
+        with self._session_tables(session_id) as (_tables, row):
+            row = copy.deepcopy(row)
+            change(row)
+            session_from_row(row)
+            self._session_file(session_id).write_entries([entry(SESSION_COPY, session_id, row)])
+            self._index.write_entries([entry(SESSIONS, session_id, row)])
+        return session_from_row(row)
+
+    def _upsert_messages(self, session_id: str, messages: list[Message]) -> None:
+        with self._session_tables(session_id) as (tables, row):
+            existing = tables.get(MESSAGES, {})
+            docs = [m.to_dict() for m in messages]
+            added = len({d["id"] for d in docs if d["id"] not in existing})
+            stamp = now()
+            row = dict(
+                row, message_count=row.get("message_count", 0) + added, updated=stamp, last_active=stamp
+            )
+            entries = [entry(MESSAGES, d["id"], d) for d in docs]
+            entries.append(entry(SESSION_COPY, session_id, row))
+            self._session_file(session_id).write_entries(entries)
+            self._index.write_entries([entry(SESSIONS, session_id, row)])
+        for message in messages:
+            key = (session_id, message.id)
+            if message.partial:
+                self._live_partials.add(key)
+            else:
+                self._live_partials.discard(key)
+        self.search_index.index_messages(session_id, [m for m in messages if not m.partial])
+
+    def _settle_partials(self, session_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Partial replies left by a crashed writer become interrupted, on disk too. Caller holds the lock."""
+        stale = [d for d in docs if d.get("partial") and (session_id, d.get("id")) not in self._live_partials]
+        if not stale:
+            return docs
+        session_file = self._session_file(session_id)
+        if time.time() - session_file.last_write() < STALE_PARTIAL_SECONDS:
+            return docs
+        fixed = {d["id"]: dict(d, partial=False, interrupted=True) for d in stale}
+        session_file.write_entries([entry(MESSAGES, key, doc) for key, doc in fixed.items()])
+        return [fixed.get(d.get("id"), d) for d in docs]
+
+    def _rebuild_index(self, reason: str) -> Tables:
+        """Rebuild the index from the copies of the session rows kept in the session files. Called with the
+        index lock held."""
+
+        def report(session_id: str, session_file: StoreFile, exc: CorruptFile) -> None:
+            dest = session_file.quarantine()
+            self._problem(
+                f"session {session_id}: its file could not be read ({exc}); "
+                f"it was moved aside to {dest.relative_to(self.data_dir)}"
+            )
+
+        files = (
+            (path.stem, self._session_file(path.stem))
+            for path in sorted(self.sessions_dir.glob("*.json"))
+            if _SESSION_ID.fullmatch(path.stem)
+        )
+        rows = rows_from_session_files(files, report)
+        self._index.storage.write({META_TABLE: {META_KEY: meta_entry()["doc"]}, SESSIONS: rows})
+        self._problem(f"{reason}; rebuilt it from {len(rows)} session files")
+        return self._index.load()

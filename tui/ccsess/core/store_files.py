@@ -1,0 +1,205 @@
+"""One TinyDB file of the store: its lock, its journaled storage, schema checks, migration and quarantine."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from ccsess.core.models import SCHEMA_VERSION, Session, new_id
+from ccsess.core.storage import JournaledStorage, Tables
+from ccsess.core.store_errors import CorruptFile, StoreLocked
+
+META_TABLE = "_meta"
+META_KEY = "schema"
+
+
+class KeyedTable(Table):
+    """Documents keyed by the record's own id (session id, message id, setting key) instead of a counter,
+    so one record can be found and replaced without reading the table."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def __init__(self, storage: Any, name: str, cache_size: int = 0, persist_empty: bool = False) -> None:
+        # No query cache: journal appends change the data without going through the table.
+        super().__init__(storage, name, cache_size=0, persist_empty=persist_empty)
+
+
+class KeyedTinyDB(TinyDB):
+    table_class = KeyedTable
+
+
+def schema_version(tables: Tables) -> int | None:
+    """The file's schema version; ``None`` for a file that holds nothing yet, 0 for one without a version."""
+    meta = tables.get(META_TABLE, {}).get(META_KEY)
+    if isinstance(meta, dict) and isinstance(meta.get("version"), int):
+        return meta["version"]
+    if not any(tables.values()):
+        return None
+    return 0
+
+
+def meta_entry() -> dict[str, Any]:
+    return {"t": META_TABLE, "id": META_KEY, "doc": {"version": SCHEMA_VERSION}}
+
+
+def _rekey(table: dict[str, Any], key: Callable[[dict[str, Any]], str | None]) -> dict[str, Any]:
+    """Re-key a table written with TinyDB's counter ids, keeping the counter order."""
+
+    def counter(item: tuple[str, Any]) -> tuple[int, str]:
+        doc_id = item[0]
+        return (int(doc_id), "") if doc_id.isdigit() else (1 << 62, doc_id)
+
+    out: dict[str, Any] = {}
+    for _, doc in sorted(table.items(), key=counter):
+        doc_key = key(doc)
+        if doc_key is not None:
+            out[doc_key] = doc
+    return out
+
+
+def _migrate_0_to_1(tables: Tables) -> Tables:
+    """Version 0: plain TinyDB files with counter ids and no version stamp."""
+    out: Tables = dict(tables)
+    for name in ("sessions", "session"):
+        if name in out:
+            rows = _rekey(out[name], lambda doc: doc.get("id") if isinstance(doc.get("id"), str) else None)
+            # Fill in fields that version 0 rows may lack.
+            out[name] = {
+                key: Session.from_dict({"name": key, "project": "", **row}).to_dict()
+                for key, row in rows.items()
+            }
+    if "settings" in out:
+        settings: dict[str, Any] = {}
+        for doc_id, doc in out["settings"].items():
+            if "key" in doc:
+                settings[str(doc["key"])] = {"value": doc.get("value")}
+            else:
+                settings[doc_id] = doc
+        out["settings"] = settings
+    if "messages" in out:
+
+        def message_key(doc: dict[str, Any]) -> str:
+            doc.setdefault("id", new_id(12))
+            return str(doc["id"])
+
+        out["messages"] = _rekey(out["messages"], message_key)
+    if "events" in out:
+        out["events"] = _rekey(out["events"], _counter_key())
+    out[META_TABLE] = {META_KEY: {"version": 1}}
+    return out
+
+
+def _counter_key() -> Callable[[dict[str, Any]], str]:
+    counter = iter(range(1, 1 << 62))
+    return lambda doc: str(next(counter))
+
+
+# Migration from version N to N + 1.
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {0: _migrate_0_to_1}
+
+
+def migrate(tables: Tables, version: int) -> Tables:
+    while version < SCHEMA_VERSION:
+        tables = MIGRATIONS[version](tables)
+        version += 1
+    tables[META_TABLE] = {META_KEY: {"version": SCHEMA_VERSION}}
+    return tables
+
+
+class StoreFile:
+    """A TinyDB file guarded by ``<file>.lock``: hold ``lock()`` around every ``load()`` and write."""
+
+    def __init__(self, path: Path, *, data_dir: Path, lock_timeout: float) -> None:
+        self.path = path
+        self.data_dir = data_dir
+        self.lock_timeout = lock_timeout
+        self.db = KeyedTinyDB(path, storage=JournaledStorage)
+        self.storage: JournaledStorage = self.db.storage  # type: ignore[assignment]
+        self._lock = FileLock(str(path) + ".lock", timeout=lock_timeout, mode=0o600)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        try:
+            self._lock.acquire(timeout=self.lock_timeout)
+        except Timeout:
+            raise StoreLocked(
+                f"the data dir {self.data_dir} is locked by another ccsess process; try again"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def load(self) -> Tables:
+        """The current tables, checked and migrated. Raises CorruptFile for a file that cannot be read or was
+        written by a newer ccsess; the caller quarantines it."""
+        data = self.storage.refresh()
+        version = schema_version(data)
+        if version is None or version == SCHEMA_VERSION:
+            return data
+        if version > SCHEMA_VERSION:
+            raise CorruptFile(
+                f"{self.path.name} was written by a newer ccsess "
+                f"(schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        self.storage.write(migrate({k: dict(v) for k, v in data.items()}, version))
+        return self.storage.refresh()
+
+    def table(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def write_entries(self, entries: list[dict[str, Any]]) -> None:
+        """Journal upserts/deletes (stamping the schema version on first write). Caller holds the lock."""
+        if schema_version(self.storage.refresh()) is None:
+            entries = [meta_entry(), *entries]
+        self.storage.apply_entries(entries)
+
+    def last_write(self) -> float:
+        """When the file or its journal was last written (0 if neither exists)."""
+        times = [0.0]
+        for path in (self.path, self.storage.journal_path):
+            try:
+                times.append(path.stat().st_mtime)
+            except FileNotFoundError:
+                pass
+        return max(times)
+
+    def quarantine(self) -> Path:
+        """Move the file (and its journal) aside as ``<name>.corrupt-<UTC time>``; return the new path."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 2
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+            n += 1
+        moved: Path | None = None
+        for source, dest in ((self.path, target), (self.storage.journal_path, Path(f"{target}.journal"))):
+            try:
+                os.replace(source, dest)
+                moved = moved or dest
+            except FileNotFoundError:
+                continue
+        self.storage.discard_cache()
+        return target if moved is None or moved == target else moved
+
+    def remove_files(self) -> None:
+        for path in (self.path, self.storage.journal_path):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+        self.storage.discard_cache()
+
+    def remove_lock_file(self) -> None:
+        try:
+            Path(str(self.path) + ".lock").unlink()
+        except FileNotFoundError:
+            pass
