@@ -1,0 +1,106 @@
+"""`ccsess run` as a user's script runs it: a subprocess, with the real claude against the mock."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from ccsess.core.store import Store
+
+pytestmark = pytest.mark.real_cli
+
+
+@pytest.fixture
+def run_env(data_dir: Path, claude_bin: Path, claude_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, **claude_env, "CCSESS_DATA_DIR": str(data_dir), "CCSESS_CLAUDE": str(claude_bin),
+           "CCSESS_CONFIG": str(tmp_path / "config.toml"), "PYTHONPATH": str(Path(__file__).parent.parent / "tui")}
+    return env
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "proj"
+    path.mkdir()
+    return path
+
+
+def ccsess(env, project, *args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "ccsess", "run", *args], env=env, cwd=project, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_new_session_then_continue_it(run_env, project, data_dir, mock_api):
+    first = ccsess(run_env, project, "hello there", "--new", "scripted")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "Echo #1: hello there\n" and first.stderr == ""
+    second = ccsess(run_env, project, "and again", "--session", "scripted")
+    assert second.returncode == 0 and second.stdout == "Echo #2: and again\n"
+    assert "hello there" in json.dumps(mock_api.requests[-1]["messages"])
+    store = Store(data_dir)
+    session = store.resolve("scripted")
+    assert session.project == str(project.resolve())
+    assert [m.text for m in store.messages(session.id)] == [
+        "hello there", "Echo #1: hello there", "and again", "Echo #2: and again"]
+
+
+def test_prompt_from_stdin_and_model(run_env, project, mock_api):
+    done = ccsess(run_env, project, "-", "--model", "haiku", stdin="piped prompt\n")
+    assert done.returncode == 0 and done.stdout == "Echo #1: piped prompt\n"
+    assert "haiku" in mock_api.requests[-1]["model"]
+
+
+def test_api_failure_exits_1_with_retries_on_stderr(run_env, project, mock_api):
+    done = ccsess(run_env, project, "@@err401 hi")
+    assert done.returncode == 1
+    assert "retrying 1/2 in" in done.stderr and "Invalid API key" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert all(line.startswith("ccsess: ") for line in done.stderr.splitlines())
+
+
+def test_permission_requests_are_denied_headless(run_env, project, mock_api):
+    done = ccsess(run_env, project, "@@tool:touch made.txt")
+    assert done.returncode == 0
+    assert not (project / "made.txt").exists()
+    assert "denied Bash: touch made.txt" in done.stderr
+    assert "Tool said:" in done.stdout and "cannot ask for permission" in done.stdout
+
+
+def test_claude_missing_is_one_clear_line(run_env, project, mock_api):
+    run_env["CCSESS_CLAUDE"] = str(project / "nowhere" / "claude")
+    done = ccsess(run_env, project, "hi")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "@anthropic-ai/claude-code" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_escapes_removed_on_a_terminal_kept_in_a_pipe(run_env, project, mock_api):
+    prompt = "look \x1b]0;pwned\x07 \x1b[2J here"
+    piped = ccsess(run_env, project, prompt)
+    assert "\x1b]0;pwned\x07" in piped.stdout
+    child = pexpect.spawn(sys.executable, ["-m", "ccsess", "run", prompt], env=run_env, cwd=str(project),
+                          timeout=60, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Echo #2: look   here" in child.before.replace("\r\n", "\n")
+    assert "\x1b" not in child.before
+
+
+def test_ctrl_c_stops_and_keeps_the_partial(run_env, project, data_dir, mock_api):
+    child = pexpect.spawn(sys.executable, ["-m", "ccsess", "run", "@@slow:15 count", "--new", "slowpoke"],
+                          env=run_env, cwd=str(project), timeout=60, encoding="utf-8")
+    child.expect(r"\[2/20\]")
+    child.kill(signal.SIGINT)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "[20/20]" not in child.before
+    store = Store(data_dir)
+    reply = store.messages(store.resolve("slowpoke").id)[-1]
+    assert reply.role == "assistant" and reply.interrupted and "[2/20]" in reply.text

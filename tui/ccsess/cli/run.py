@@ -1,0 +1,191 @@
+"""``ccsess run``: send one prompt to a session and stream the reply to stdout, for scripts.
+
+The reply goes to stdout as plain text (escape sequences and control characters removed when stdout is a
+terminal); retries, tool activity, denials and errors go to stderr as one-line notes. Nobody is there to answer a
+permission request, so each is denied unless the permission mode lets claude go ahead without asking.
+Exit code: 0 when the reply finished, 1 on failure, 130 when stopped with Ctrl-C (the partial reply is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from ccsess.core import events as ev
+from ccsess.core.engine import Engine
+from ccsess.core.launch import PERMISSION_MODES
+from ccsess.core.sanitize import plain_text
+
+STOP_WAIT = 10.0
+DENIED_HEADLESS = ("ccsess run cannot ask for permission; rerun with --permission-mode acceptEdits "
+                   "(or another mode that allows this tool)")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run", help="send one prompt and stream the reply to stdout",
+        description="Send PROMPT to a session (a new one unless --session is given) and print the reply.",
+    )
+    parser.add_argument("prompt", metavar="PROMPT", help="the prompt; - reads it from stdin")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--session", metavar="ID|NAME", help="continue this session (id, name or unique prefix)")
+    target.add_argument("--new", nargs="?", const="", metavar="NAME", help="start a new session (the default)")
+    parser.add_argument("--model", metavar="M", help="model for this and later turns of the session")
+    parser.add_argument("--project", metavar="DIR", help="project directory of a new session (default: here)")
+    parser.add_argument("--permission-mode", metavar="M", choices=PERMISSION_MODES,
+                        help=f"one of {', '.join(PERMISSION_MODES)}")
+    parser.set_defaults(func=handle_run)
+
+
+class _ReplyPrinter:
+    """Writes the reply as it streams; redraws it when claude's final text differs from what was streamed."""
+
+    def __init__(self, out: TextIO, *, clean: bool) -> None:
+        self.out = out
+        self.clean = clean
+        self.last = "\n"
+        self.streamed_in_message = False
+
+    def write(self, text: str) -> None:
+        if self.clean:
+            text = plain_text(text)
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.last = text[-1]
+
+    def delta(self, text: str) -> None:
+        if not self.streamed_in_message and self.last != "\n":
+            self.write("\n\n")
+        self.streamed_in_message = True
+        self.write(text)
+
+    def completed(self, message: Any, replaces_streamed: bool) -> None:
+        if message.role == "assistant" and message.text and (replaces_streamed or not self.streamed_in_message):
+            self.write("\n\n" if self.last != "\n" else "")
+            self.write(message.text)
+        self.streamed_in_message = False
+
+    def finish(self) -> None:
+        if self.last != "\n":
+            self.write("\n")
+
+
+def _read_prompt(args: argparse.Namespace) -> str:
+    if args.prompt == "-":
+        return sys.stdin.read()
+    return args.prompt
+
+
+def _session_for(args: argparse.Namespace, ctx: Any, prompt: str) -> Any:
+    store, config = ctx.store, ctx.config
+    if args.session:
+        if args.project:
+            raise _UsageError("--project only applies to a new session")
+        session = store.resolve(args.session)
+        if args.permission_mode and args.permission_mode != session.permission_mode:
+            session = store.update_session(session.id, permission_mode=args.permission_mode)
+        return session
+    project = Path(args.project or os.getcwd()).expanduser().resolve()
+    if not project.is_dir():
+        raise _UsageError(f"project directory {project} does not exist")
+    name = args.new or " ".join(prompt.split())[:40] or "run"
+    return store.create_session(
+        name, str(project), model=args.model or config.default_model,
+        permission_mode=args.permission_mode or config.permission_mode,
+    )
+
+
+class _UsageError(Exception):
+    pass
+
+
+def handle_run(args: argparse.Namespace, ctx: Any) -> int:
+    prompt = _read_prompt(args)
+    if not prompt.strip():
+        ctx.err("the prompt is empty")
+        return 2
+    try:
+        session = _session_for(args, ctx, prompt)
+    except _UsageError as exc:
+        ctx.err(str(exc))
+        return 2
+    events: queue.Queue[ev.EngineEvent] = queue.Queue()
+    engine = Engine(ctx.store, ctx.config, events.put)
+    printer = _ReplyPrinter(ctx.stdout, clean=_is_tty(ctx.stdout))
+    try:
+        if args.session and args.model and args.model != session.model:
+            engine.set_model(session.id, args.model)
+        engine.send(session.id, prompt)
+        return _follow(engine, session.id, events, printer, ctx)
+    finally:
+        printer.finish()
+        engine.shutdown(timeout=5.0)
+
+
+def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent], printer: _ReplyPrinter,
+            ctx: Any) -> int:
+    failed = False
+    stopping_since: float | None = None
+    while True:
+        try:
+            try:
+                event = events.get(timeout=0.2)
+            except queue.Empty:
+                if stopping_since is not None and time.monotonic() - stopping_since > STOP_WAIT:
+                    return 130
+                if failed and not engine.is_streaming(session_id):
+                    return 1
+                continue
+            if event.session_id != session_id:
+                continue
+            if isinstance(event, ev.TextDelta):
+                printer.delta(event.text)
+            elif isinstance(event, ev.MessageCompleted):
+                printer.completed(event.message, event.replaces_streamed)
+            elif isinstance(event, ev.ToolUseStarted):
+                ctx.err(f"tool {plain_text(event.name)}")
+            elif isinstance(event, ev.PermissionRequested):
+                engine.answer_permission(session_id, event.request_id, "deny", DENIED_HEADLESS)
+                ctx.err(f"denied {plain_text(event.tool_name)}: {plain_text(_describe_input(event.tool_input))} "
+                        f"(permission mode does not allow it without asking)")
+            elif isinstance(event, ev.PermissionDenied):
+                ctx.err(f"denied {plain_text(event.tool_name)} by the permission mode")
+            elif isinstance(event, ev.ApiRetry):
+                ctx.err(plain_text(event.describe()))
+            elif isinstance(event, ev.ModelFallback):
+                ctx.err(f"model fell back to {plain_text(event.fallback_model)}")
+            elif isinstance(event, ev.SessionFailed):
+                ctx.err(plain_text(event.reason))
+                failed = True
+            elif isinstance(event, ev.TurnFinished):
+                if event.interrupted or stopping_since is not None:
+                    return 130
+                return 1 if (failed or event.is_error) else 0
+        except KeyboardInterrupt:
+            if stopping_since is not None:
+                return 130
+            ctx.err("stopping; the partial reply is kept (Ctrl-C again to quit at once)")
+            stopping_since = time.monotonic()
+            engine.stop(session_id)
+            if not engine.is_streaming(session_id):
+                return 130
+
+
+def _describe_input(tool_input: dict[str, Any]) -> str:
+    for key in ("command", "file_path", "path", "url", "pattern"):
+        if isinstance(tool_input.get(key), str):
+            return tool_input[key][:200]
+    return ""
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

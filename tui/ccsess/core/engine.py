@@ -1,0 +1,387 @@
+"""The engine: live claude processes for ccsess sessions, one per session, in a bounded pool.
+
+Every method returns at once; output arrives through ``emit`` on reader threads. At most ``max_live`` processes
+run: the least recently used idle one is closed to make room, and one idle for ``idle_timeout`` is closed by the
+reaper. A closed session comes back with ``--resume`` on its next message without the user noticing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ccsess.core import events as ev
+from ccsess.core import stream as st
+from ccsess.core.claude_process import ClaudeProcess, SpawnError
+from ccsess.core.engine_history import EngineError, HistoryActions
+from ccsess.core.launch import LaunchRefused, plan_launch
+from ccsess.core.live import BUSY_STATES, LiveSession, PendingTurn
+from ccsess.core.models import Event, Message, new_id
+from ccsess.core.turn import TurnRecorder
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Engine", "EngineError"]
+
+STOP_GRACE = 2.0
+DECISIONS = ("allow", "allow_session", "deny")
+
+
+class Engine(HistoryActions):
+    def __init__(self, store: Any, config: Any, emit: Callable[[ev.EngineEvent], None], *,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.emit = emit
+        self.env = {**os.environ, **(env or {})}
+        self.program = getattr(config, "claude", None) or "claude"
+        self.max_live = max(1, int(getattr(config, "max_live", 4) or 4))
+        self.idle_timeout = float(getattr(config, "idle_timeout", 600) or 600)
+        self._lock = threading.RLock()
+        self._live: OrderedDict[str, LiveSession] = OrderedDict()
+        self._closing: list[ClaudeProcess] = []
+        self._allowed_tools: dict[str, set[str]] = {}
+        self._shut = threading.Event()
+        self._reaper = threading.Thread(target=self._reap_idle, name="ccsess-reaper", daemon=True)
+        self._reaper.start()
+
+    # Public API -----------------------------------------------------------------------------------------------
+
+    def send(self, session_id: str, prompt: str) -> str:
+        """Store the prompt, then hand it to the session's claude (spawning it if needed). Returns its id."""
+        with self._lock:
+            session = self.store.get_session(session_id)
+            if session.claude_session_id is None and session.pending_fork is None:
+                session = self.store.update_session(session_id, claude_session_id=str(uuid.uuid4()))
+            message = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": prompt}],
+                              claude_session_id=None if session.pending_fork else session.claude_session_id)
+            self.store.append_message(session_id, message)
+            self.store.update_session(session_id, status="active", last_active=time.time())
+            self._queue_turn(session_id, PendingTurn(message.id, prompt))
+        return message.id
+
+    def stop(self, session_id: str) -> None:
+        """Interrupt the running turn; its partial reply is kept and marked interrupted."""
+        with self._lock:
+            live = self._live.get(session_id)
+            if live is None or live.recorder is None:
+                return
+            recorder = live.recorder
+            recorder.mark_stopping()
+            self._set_state(live, "stopping")
+            self._control(live, {"subtype": "interrupt"})
+            timer = threading.Timer(STOP_GRACE, self._escalate_stop, args=(live, recorder, 1))
+            timer.daemon = True
+            timer.start()
+
+    def set_model(self, session_id: str, model: str) -> None:
+        with self._lock:
+            self.store.update_session(session_id, model=model)
+            self._log(session_id, "model_change", model=model)
+            live = self._live.get(session_id)
+            if live is not None and live.process.alive and not live.closing:
+                def answered(reply: st.ControlReply) -> None:
+                    if not reply.ok:
+                        self.emit(ev.SessionFailed(session_id, f"claude refused model {model}: {reply.error}",
+                                                   kind="error"))
+                self._control(live, {"subtype": "set_model", "model": model}, answered)
+        self.emit(ev.ModelChanged(session_id, model))
+
+    def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        with self._lock:
+            live = self._live.get(session_id)
+            ask = live.permission_requests.pop(request_id, None) if live else None
+            if live is None or ask is None:
+                return
+            if decision == "allow_session":
+                self._allowed_tools.setdefault(session_id, set()).add(ask.tool_name)
+            self._log(session_id, "tool_call", name=ask.tool_name, tool_use_id=ask.tool_use_id, decision=decision)
+            self._answer_tool(live, ask, allow=decision != "deny", message=message)
+
+    def state(self, session_id: str) -> str:
+        with self._lock:
+            live = self._live.get(session_id)
+            return live.state if live is not None else "cold"
+
+    def is_streaming(self, session_id: str) -> bool:
+        return self.state(session_id) in BUSY_STATES
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Close every process: stop running turns, end input, wait, then terminate what is left."""
+        self._shut.set()
+        with self._lock:
+            lives = list(self._live.values())
+            self._live.clear()
+            for live in lives:
+                live.closing = True
+                if live.recorder is not None:
+                    live.recorder.mark_stopping()
+                    self._control(live, {"subtype": "interrupt"})
+                live.pending.clear()
+                live.process.close_stdin()
+            processes = [live.process for live in lives] + self._closing
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.alive:
+                process.close(timeout=0.5)
+        self._reaper.join(timeout=1.0)
+
+    # Turns ----------------------------------------------------------------------------------------------------
+
+    def _queue_turn(self, session_id: str, turn: PendingTurn) -> None:
+        try:
+            live = self._ensure_live(session_id)
+        except LaunchRefused as exc:
+            self._fail(session_id, ev.SessionFailed(session_id, str(exc), kind=exc.kind))
+            return
+        live.pending.append(turn)
+        live.touch()
+        self._pump(live)
+
+    def _pump(self, live: LiveSession) -> None:
+        """Write the next waiting prompt if the process is free."""
+        if live.recorder is not None or not live.pending or live.closing or not live.process.alive:
+            return
+        turn = live.pending.popleft()
+        live.turn = turn
+        live.recorder = TurnRecorder(
+            self.store, live.session_id, self.emit, prompt_message_id=turn.prompt_message_id,
+            claude_session_id=live.claude_session_id, version_group=turn.version_group, version=turn.version,
+            cost_base=live.cost_seen,
+        )
+        live.process.write_json({"type": "user", "message": {"role": "user", "content": turn.text}})
+        self.emit(ev.TurnStarted(live.session_id, turn.prompt_message_id))
+        if live.state != "starting":
+            self._set_state(live, "streaming")
+
+    def _ensure_live(self, session_id: str) -> LiveSession:
+        live = self._live.get(session_id)
+        if live is not None and live.process.alive and not live.closing:
+            self._live.move_to_end(session_id)
+            return live
+        self._make_room()
+        session = self.store.get_session(session_id)
+        plan = plan_launch(self.program, session, self.env)
+        if plan.mode != "fork" and (plan.claude_session_id != session.claude_session_id or session.pending_fork):
+            session = self.store.update_session(session_id, claude_session_id=plan.claude_session_id,
+                                                pending_fork=None)
+        project = session.project or os.getcwd()
+        if not os.path.isdir(project):
+            raise LaunchRefused(f"the project directory {project} does not exist", "spawn")
+        holder: dict[str, LiveSession] = {}
+        process = ClaudeProcess(
+            plan.argv, cwd=project, env=self.env, stderr_path=self.store.log_path(session_id),
+            on_line=lambda obj: self._on_line(holder["live"], obj),
+            on_exit=lambda code, tail: self._on_exit(holder["live"], code, tail),
+            on_tick=lambda: self._on_tick(holder["live"]),
+        )
+        live = holder["live"] = LiveSession(session_id, process, plan.mode, plan.claude_session_id)
+        try:
+            process.start()
+        except FileNotFoundError:
+            raise LaunchRefused(str(plan.argv[0]), "not_found") from None
+        except SpawnError as exc:
+            raise LaunchRefused(str(exc), "spawn") from None
+        self._live[session_id] = live
+        self._log(session_id, "start", pid=process.pid, mode=plan.mode, model=session.model,
+                  permission_mode=session.permission_mode)
+        self._set_state(live, "starting")
+        return live
+
+    def _make_room(self) -> None:
+        while len(self._live) >= self.max_live:
+            idle = [live for live in self._live.values() if not live.busy]
+            if not idle:
+                raise LaunchRefused(
+                    f"{len(self._live)} sessions are busy (max_live is {self.max_live}); stop one or raise "
+                    "max_live in config.toml", "busy")
+            self._retire(idle[0])
+
+    def _retire(self, live: LiveSession) -> None:
+        """Take a live session out of the pool and close its process in the background."""
+        if self._live.get(live.session_id) is live:
+            del self._live[live.session_id]
+        live.closing = True
+        self._closing.append(live.process)
+
+        def close() -> None:
+            live.process.close()
+            with self._lock:
+                if live.process in self._closing:
+                    self._closing.remove(live.process)
+
+        threading.Thread(target=close, name=f"claude-close-{live.process.pid}", daemon=True).start()
+
+    # Reader-thread callbacks ----------------------------------------------------------------------------------
+
+    def _on_line(self, live: LiveSession, obj: dict[str, Any]) -> None:
+        with self._lock:
+            for item in st.parse_line(obj):
+                self._dispatch(live, item)
+
+    def _dispatch(self, live: LiveSession, item: st.Item) -> None:
+        recorder = live.recorder
+        if isinstance(item, st.Init):
+            self._on_init(live, item)
+        elif isinstance(item, st.ControlReply):
+            waiter = live.control_waiters.pop(item.request_id, None)
+            if waiter is not None:
+                waiter(item)
+        elif isinstance(item, st.PermissionAsk):
+            self._on_permission(live, item)
+        elif isinstance(item, st.ControlAsk):
+            live.process.write_json({"type": "control_response", "response": {
+                "subtype": "error", "request_id": item.request_id,
+                "error": f"ccsess does not handle {item.subtype}"}})
+        elif isinstance(item, st.Result):
+            self._on_result(live, item)
+            return
+        elif isinstance(item, st.Retry) and live.state != "stopping":
+            self._set_state(live, "retrying", ev.ApiRetry(live.session_id, item.attempt, item.max_retries,
+                                                            item.delay_ms, item.error).describe())
+        elif isinstance(item, (st.MessageStart, st.Status)) and live.state in ("retrying", "starting"):
+            if recorder is not None:
+                self._set_state(live, "streaming")
+        if recorder is not None:
+            recorder.handle(item)
+
+    def _on_init(self, live: LiveSession, item: st.Init) -> None:
+        if live.claude_session_id is None and item.session_id:
+            live.claude_session_id = item.session_id
+            self.store.update_session(live.session_id, claude_session_id=item.session_id, pending_fork=None)
+            if live.recorder is not None:
+                live.recorder.claude_session_id = item.session_id
+                self._stamp_prompt(live, item.session_id)
+        if live.recorder is not None and live.state in ("starting", "retrying"):
+            self._set_state(live, "streaming")
+
+    def _stamp_prompt(self, live: LiveSession, claude_session_id: str) -> None:
+        turn = live.turn
+        if turn is None or turn.version_group is not None:
+            return
+        message = self.store.get_message(live.session_id, turn.prompt_message_id)
+        message.claude_session_id = claude_session_id
+        self.store.put_message(live.session_id, message)
+
+    def _on_result(self, live: LiveSession, item: st.Result) -> None:
+        recorder = live.recorder
+        live.cost_seen = max(live.cost_seen, item.cost_usd)
+        if recorder is None:
+            return
+        try:
+            finished, failure = recorder.finish_result(item)
+        finally:
+            live.recorder = None
+            live.turn = None
+        live.permission_requests.clear()
+        live.touch()
+        self._set_state(live, "warm")
+        if failure is not None:
+            self.emit(failure)
+        self.emit(finished)
+        self._pump(live)
+
+    def _on_tick(self, live: LiveSession) -> None:
+        with self._lock:
+            if live.recorder is not None:
+                live.recorder.tick()
+
+    def _on_exit(self, live: LiveSession, code: int | None, tail: str) -> None:
+        with self._lock:
+            if self._live.get(live.session_id) is live:
+                del self._live[live.session_id]
+            recorder, live.recorder = live.recorder, None
+            failure = None
+            self.emit(ev.ProcessExited(live.session_id, code, tail, expected=live.closing))
+            if recorder is not None and not recorder.finished:
+                finished, failure = recorder.finish_exit(code, tail)
+                if failure is not None:
+                    self.emit(failure)
+                self.emit(finished)
+            if self.state(live.session_id) == "cold":
+                self.emit(ev.ProcessStateChanged(live.session_id, "cold"))
+            if live.pending and failure is None and not live.closing and not self._shut.is_set():
+                for turn in list(live.pending):
+                    self._queue_turn(live.session_id, turn)
+            live.pending.clear()
+
+    # Permissions ----------------------------------------------------------------------------------------------
+
+    def _on_permission(self, live: LiveSession, ask: st.PermissionAsk) -> None:
+        if ask.tool_name in self._allowed_tools.get(live.session_id, set()):
+            self._answer_tool(live, ask, allow=True)
+            return
+        live.permission_requests[ask.request_id] = ask
+        self.emit(ev.PermissionRequested(live.session_id, ask.request_id, ask.tool_name, ask.tool_input,
+                                         ask.description, ask.tool_use_id))
+
+    def _answer_tool(self, live: LiveSession, ask: st.PermissionAsk, *, allow: bool, message: str = "") -> None:
+        if allow:
+            answer: dict[str, Any] = {"behavior": "allow", "updatedInput": ask.tool_input}
+        else:
+            answer = {"behavior": "deny", "message": message or "The user denied this tool call."}
+        live.process.write_json({"type": "control_response", "response": {
+            "subtype": "success", "request_id": ask.request_id, "response": answer}})
+
+    # Helpers --------------------------------------------------------------------------------------------------
+
+    def _control(self, live: LiveSession, request: dict[str, Any],
+                 on_reply: Callable[[st.ControlReply], None] | None = None) -> str:
+        request_id = f"ccsess-{request.get('subtype')}-{new_id()}"
+        if on_reply is not None:
+            live.control_waiters[request_id] = on_reply
+        live.process.write_json({"type": "control_request", "request_id": request_id, "request": request})
+        return request_id
+
+    def _escalate_stop(self, live: LiveSession, recorder: TurnRecorder, step: int) -> None:
+        """A stop that claude did not honour in time: SIGINT, then after another grace period SIGKILL."""
+        with self._lock:
+            if recorder.finished or not live.process.alive:
+                return
+        if step == 1:
+            live.process.send_signal(signal.SIGINT)
+            timer = threading.Timer(STOP_GRACE, self._escalate_stop, args=(live, recorder, 2))
+            timer.daemon = True
+            timer.start()
+        else:
+            live.process.kill()
+
+    def _set_state(self, live: LiveSession, state: str, detail: str = "") -> None:
+        if live.state == state and not detail:
+            return
+        live.state = state
+        self.emit(ev.ProcessStateChanged(live.session_id, state, detail))
+
+    def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
+        try:
+            self.store.update_session(session_id, status="failed")
+        except Exception:
+            log.exception("could not mark session %s failed", session_id)
+        self._log(session_id, "error", kind=failure.kind, reason=failure.reason)
+        self.emit(failure)
+
+    def _log(self, session_id: str, kind: str, /, **detail: Any) -> None:
+        try:
+            self.store.add_event(session_id, Event(kind=kind, detail=detail))  # type: ignore[arg-type]
+        except Exception:
+            log.exception("could not record a %s event", kind)
+
+    def _reap_idle(self) -> None:
+        interval = min(max(self.idle_timeout / 4, 0.05), 5.0)
+        while not self._shut.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                for live in list(self._live.values()):
+                    if not live.busy and now - live.last_used > self.idle_timeout:
+                        self._retire(live)

@@ -1,0 +1,100 @@
+"""How a ccsess session becomes a claude command line.
+
+A new session gets ``--session-id`` (an id ccsess chose and stored first); a session claude already has on disk
+gets ``--resume``; a branch not yet started gets ``--resume <parent> --resume-session-at <assistant uuid>
+--fork-session`` and learns its own id from the first ``init`` line. Arguments are always a list.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccsess.core.models import Session
+
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
+
+BASE_ARGS = (
+    "-p",
+    "--input-format", "stream-json",
+    "--output-format", "stream-json",
+    "--verbose",
+    "--include-partial-messages",
+    "--permission-prompt-tool", "stdio",
+)
+
+NOT_FOUND_HELP = (
+    "the claude CLI was not found ({program}). Install it with `npm install -g @anthropic-ai/claude-code`, "
+    "or point ccsess at it with `claude = \"/path/to/claude\"` in config.toml or the CCSESS_CLAUDE variable."
+)
+
+
+class LaunchRefused(Exception):
+    """The session cannot be started as configured; str() is a user-facing line. ``kind`` as in SessionFailed."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    argv: list[str]
+    mode: str  # new, resume, fork
+    claude_session_id: str | None  # None while a fork's id is not known yet
+
+
+def claude_config_dir(env: Mapping[str, str]) -> Path:
+    if env.get("CLAUDE_CONFIG_DIR"):
+        return Path(env["CLAUDE_CONFIG_DIR"])
+    return Path(env.get("HOME") or os.path.expanduser("~")) / ".claude"
+
+
+def claude_has_session(env: Mapping[str, str], claude_session_id: str) -> bool:
+    """Whether claude keeps a transcript for this id in any project (the slug of a project is not computed)."""
+    try:
+        uuid.UUID(claude_session_id)
+    except ValueError:
+        return False
+    projects = claude_config_dir(env) / "projects"
+    return any(projects.glob(f"*/{claude_session_id}.jsonl"))
+
+
+def resolve_program(program: str, env: Mapping[str, str]) -> str:
+    found = shutil.which(program, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise LaunchRefused(NOT_FOUND_HELP.format(program=program), "not_found")
+    return found
+
+
+def check_permission_mode(mode: str, env: Mapping[str, str]) -> str:
+    """Refuse what claude itself would refuse, before spawning it: bypass as root outside a sandbox."""
+    if mode not in PERMISSION_MODES:
+        raise LaunchRefused(
+            f"unknown permission mode {mode!r}; use one of {', '.join(PERMISSION_MODES)}", "spawn")
+    if mode == "bypassPermissions" and hasattr(os, "geteuid") and os.geteuid() == 0 and not env.get("IS_SANDBOX"):
+        raise LaunchRefused(
+            "bypassPermissions cannot be used as root (claude refuses it); choose another permission mode, "
+            "or set IS_SANDBOX=1 if this really is a sandbox", "spawn")
+    return mode
+
+
+def plan_launch(program: str, session: Session, env: Mapping[str, str]) -> LaunchPlan:
+    """The command line for ``session``. ``session.claude_session_id`` must be set unless a fork is pending."""
+    mode = check_permission_mode(session.permission_mode or "default", env)
+    argv = [resolve_program(program, env), *BASE_ARGS, "--permission-mode", mode]
+    if session.model:
+        argv += ["--model", session.model]
+    fork = session.pending_fork
+    if (fork is not None and fork.claude_session_id and fork.claude_uuid
+            and claude_has_session(env, fork.claude_session_id)):
+        argv += ["--resume", fork.claude_session_id, "--resume-session-at", fork.claude_uuid, "--fork-session"]
+        return LaunchPlan(argv, "fork", None)
+    claude_id = session.claude_session_id or str(uuid.uuid4())
+    if claude_has_session(env, claude_id):
+        return LaunchPlan(argv + ["--resume", claude_id], "resume", claude_id)
+    return LaunchPlan(argv + ["--session-id", claude_id], "new", claude_id)

@@ -1,0 +1,48 @@
+"""The engine's view of one running claude process and the turns waiting for it."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccsess.core.claude_process import ClaudeProcess
+from ccsess.core.stream import PermissionAsk
+from ccsess.core.turn import TurnRecorder
+
+BUSY_STATES = ("streaming", "retrying", "stopping")
+
+
+@dataclass
+class PendingTurn:
+    """A stored user prompt not yet written to claude. Regenerations carry their version group and number."""
+
+    prompt_message_id: str
+    text: str
+    version_group: str | None = None
+    version: int = 0
+
+
+@dataclass
+class LiveSession:
+    session_id: str
+    process: ClaudeProcess
+    mode: str
+    claude_session_id: str | None
+    state: str = "cold"
+    recorder: TurnRecorder | None = None
+    pending: deque[PendingTurn] = field(default_factory=deque)
+    last_used: float = field(default_factory=time.monotonic)
+    cost_seen: float = 0.0
+    permission_requests: dict[str, PermissionAsk] = field(default_factory=dict)
+    control_waiters: dict[str, Any] = field(default_factory=dict)
+    closing: bool = False
+    turn: PendingTurn | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.recorder is not None or bool(self.pending)
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()

@@ -1,0 +1,398 @@
+"""Reading claude's stream-json output: bytes from the PTY to lines, lines to typed items.
+
+Under a PTY every line ends in ``\\r\\n`` and a cursor escape (``\\x1b[?25h``) may follow the last line with no
+newline. Anything that is not a JSON object is noise: it is logged and skipped. The items produced here are the
+protocol as claude speaks it; the turn recorder and the engine turn them into stored messages and engine events.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_LEADING_ESCAPES = re.compile(rb"^(?:\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\s)+")
+
+
+class LineFramer:
+    """Turns arbitrary chunks of output into decoded JSON objects, one per complete line.
+
+    Pieces of an unfinished line are kept in a list and joined once, when its newline arrives, so a 10 MB line
+    read in small chunks costs linear time.
+    """
+
+    def __init__(self, on_noise: Callable[[bytes], None] | None = None) -> None:
+        self._pieces: list[bytes] = []
+        self._on_noise = on_noise
+        self.noise_lines = 0
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        objects: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
+            piece = chunk[start:end]
+            if self._pieces:
+                self._pieces.append(piece)
+                piece = b"".join(self._pieces)
+                self._pieces = []
+            self._decode(piece, objects)
+            start = end + 1
+        if start < len(chunk):
+            self._pieces.append(chunk[start:])
+        return objects
+
+    def flush(self) -> list[dict[str, Any]]:
+        """The last unterminated line, at end of output."""
+        objects: list[dict[str, Any]] = []
+        if self._pieces:
+            piece = b"".join(self._pieces)
+            self._pieces = []
+            self._decode(piece, objects)
+        return objects
+
+    def _decode(self, line: bytes, objects: list[dict[str, Any]]) -> None:
+        line = line.rstrip(b"\r \t")
+        if not line:
+            return
+        if not line.startswith(b"{"):
+            line = _LEADING_ESCAPES.sub(b"", line)
+        if line.startswith(b"{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                objects.append(value)
+                return
+        self.noise_lines += 1
+        log.info("skipped non-JSON output from claude: %r", line[:200])
+        if self._on_noise is not None:
+            self._on_noise(line)
+
+
+# Items: what one stdout line of claude means.
+
+
+@dataclass(frozen=True)
+class Init:
+    session_id: str
+    model: str = ""
+    permission_mode: str = ""
+    cwd: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    status: str | None
+    permission_mode: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageStart:
+    message_id: str
+    model: str = ""
+    ttft_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockStart:
+    index: int
+    block_type: str
+    tool_use_id: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ThinkingChunk:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolInputChunk:
+    index: int
+    partial_json: str
+
+
+@dataclass(frozen=True)
+class BlockStop:
+    index: int
+
+
+@dataclass(frozen=True)
+class MessageDelta:
+    stop_reason: str | None
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageStop:
+    pass
+
+
+@dataclass(frozen=True)
+class AssistantBlock:
+    """One content block of an assistant message; blocks of one API response share ``message_id``."""
+
+    message_id: str
+    uuid: str
+    block: dict[str, Any]
+    model: str = ""
+    usage: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    api_error_status: int | None = None
+    synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    uuid: str
+    block: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UserLine:
+    """A user line the CLI made up: an interrupt marker, a local command's output, a synthetic nudge."""
+
+    uuid: str
+    text: str
+    interrupt_marker: bool = False
+
+
+@dataclass(frozen=True)
+class Retry:
+    attempt: int
+    max_retries: int
+    delay_ms: int
+    error: str
+    error_status: int | None = None
+
+
+@dataclass(frozen=True)
+class Fallback:
+    original_model: str
+    fallback_model: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Denied:
+    tool_name: str
+    tool_use_id: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PermissionAsk:
+    request_id: str
+    tool_name: str
+    tool_input: dict[str, Any]
+    description: str = ""
+    tool_use_id: str = ""
+
+
+@dataclass(frozen=True)
+class ControlAsk:
+    """A control request from the CLI that ccsess does not handle; it gets an error answer."""
+
+    request_id: str
+    subtype: str
+
+
+@dataclass(frozen=True)
+class ControlReply:
+    request_id: str
+    ok: bool
+    response: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    subtype: str
+    is_error: bool
+    terminal_reason: str | None = None
+    result_text: str = ""
+    stop_reason: str | None = None
+    cost_usd: float = 0.0
+    usage: dict[str, Any] = field(default_factory=dict)
+    duration_ms: int = 0
+    ttft_ms: int | None = None
+    api_error_status: int | None = None
+    errors: tuple[str, ...] = ()
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
+class Other:
+    type: str
+    subtype: str = ""
+
+
+Item = (
+    Init | Status | MessageStart | BlockStart | TextChunk | ThinkingChunk | ToolInputChunk | BlockStop
+    | MessageDelta | MessageStop | AssistantBlock | ToolResult | UserLine | Retry | Fallback | Denied
+    | PermissionAsk | ControlAsk | ControlReply | Result | Other
+)
+
+_INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
+
+
+def parse_line(obj: dict[str, Any]) -> list[Item]:
+    """The items one decoded stdout line stands for. Lines from sub-agents (``parent_tool_use_id``) are Other."""
+    kind = obj.get("type", "")
+    if obj.get("parent_tool_use_id"):
+        return [Other(str(kind), "subagent")]
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        return [Other(str(kind), str(obj.get("subtype", "")))]
+    try:
+        return parser(obj)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        log.info("could not read a %s line from claude", kind)
+        return [Other(str(kind), "malformed")]
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return int(value) if isinstance(value, (int, float)) else default
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) else None
+
+
+def _system(obj: dict[str, Any]) -> list[Item]:
+    subtype = obj.get("subtype", "")
+    if subtype == "init":
+        return [Init(str(obj.get("session_id", "")), str(obj.get("model", "")),
+                     str(obj.get("permissionMode", "")), str(obj.get("cwd", "")))]
+    if subtype == "status":
+        return [Status(obj.get("status"), obj.get("permissionMode"))]
+    if subtype == "api_retry":
+        return [Retry(_int(obj.get("attempt")), _int(obj.get("max_retries")), _int(obj.get("retry_delay_ms")),
+                      str(obj.get("error") or "unknown"), _optional_int(obj.get("error_status")))]
+    if subtype == "model_fallback":
+        return [Fallback(str(obj.get("original_model", "")), str(obj.get("fallback_model", "")),
+                         str(obj.get("content", "")))]
+    if subtype == "permission_denied":
+        return [Denied(str(obj.get("tool_name", "")), str(obj.get("tool_use_id", "")), str(obj.get("message", "")))]
+    return [Other("system", str(subtype))]
+
+
+def _stream_event(obj: dict[str, Any]) -> list[Item]:
+    event = obj.get("event") or {}
+    kind = event.get("type")
+    if kind == "message_start":
+        message = event.get("message") or {}
+        return [MessageStart(str(message.get("id", "")), str(message.get("model", "")),
+                             _optional_int(obj.get("ttft_ms")))]
+    if kind == "content_block_start":
+        block = event.get("content_block") or {}
+        return [BlockStart(_int(event.get("index")), str(block.get("type", "")), str(block.get("id", "")),
+                           str(block.get("name", "")))]
+    if kind == "content_block_delta":
+        index = _int(event.get("index"))
+        delta = event.get("delta") or {}
+        delta_type = delta.get("type")
+        if delta_type == "text_delta":
+            return [TextChunk(index, str(delta.get("text", "")))]
+        if delta_type == "thinking_delta":
+            return [ThinkingChunk(index, str(delta.get("thinking", "")))]
+        if delta_type == "input_json_delta":
+            return [ToolInputChunk(index, str(delta.get("partial_json", "")))]
+        return [Other("stream_event", str(delta_type))]
+    if kind == "content_block_stop":
+        return [BlockStop(_int(event.get("index")))]
+    if kind == "message_delta":
+        delta = event.get("delta") or {}
+        return [MessageDelta(delta.get("stop_reason"), event.get("usage") or {})]
+    if kind == "message_stop":
+        return [MessageStop()]
+    return [Other("stream_event", str(kind))]
+
+
+def _assistant(obj: dict[str, Any]) -> list[Item]:
+    message = obj.get("message") or {}
+    model = str(message.get("model", ""))
+    items: list[Item] = []
+    for block in message.get("content") or []:
+        if isinstance(block, dict):
+            items.append(AssistantBlock(
+                message_id=str(message.get("id", "")), uuid=str(obj.get("uuid", "")), block=block, model=model,
+                usage=message.get("usage") or {}, error=obj.get("error"),
+                api_error_status=_optional_int(obj.get("api_error_status")),
+                synthetic=model == "<synthetic>" or bool(obj.get("is_api_error_message")),
+            ))
+    return items
+
+
+def _user(obj: dict[str, Any]) -> list[Item]:
+    message = obj.get("message") or {}
+    content = message.get("content")
+    uuid = str(obj.get("uuid", ""))
+    if isinstance(content, str):
+        return [UserLine(uuid, content, content.strip() in _INTERRUPT_MARKERS)]
+    items: list[Item] = []
+    for block in content or []:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "tool_result":
+            items.append(ToolResult(uuid, block))
+        elif block.get("type") == "text":
+            text = str(block.get("text", ""))
+            items.append(UserLine(uuid, text, text.strip() in _INTERRUPT_MARKERS))
+    return items
+
+
+def _control_request(obj: dict[str, Any]) -> list[Item]:
+    request = obj.get("request") or {}
+    request_id = str(obj.get("request_id", ""))
+    if request.get("subtype") == "can_use_tool":
+        tool_input = request.get("input")
+        return [PermissionAsk(request_id, str(request.get("tool_name", "")),
+                              tool_input if isinstance(tool_input, dict) else {},
+                              str(request.get("description") or ""), str(request.get("tool_use_id") or ""))]
+    return [ControlAsk(request_id, str(request.get("subtype", "")))]
+
+
+def _control_response(obj: dict[str, Any]) -> list[Item]:
+    response = obj.get("response") or {}
+    return [ControlReply(str(response.get("request_id", "")), response.get("subtype") == "success",
+                         response.get("response") or {}, str(response.get("error") or ""))]
+
+
+def _result(obj: dict[str, Any]) -> list[Item]:
+    errors = obj.get("errors") or []
+    return [Result(
+        subtype=str(obj.get("subtype", "")), is_error=bool(obj.get("is_error")),
+        terminal_reason=obj.get("terminal_reason"), result_text=str(obj.get("result") or ""),
+        stop_reason=obj.get("stop_reason"), cost_usd=float(obj.get("total_cost_usd") or 0.0),
+        usage=obj.get("usage") or {}, duration_ms=_int(obj.get("duration_ms")),
+        ttft_ms=_optional_int(obj.get("ttft_ms")), api_error_status=_optional_int(obj.get("api_error_status")),
+        errors=tuple(str(e) for e in errors if e), session_id=str(obj.get("session_id", "")),
+    )]
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any]], list[Item]]] = {
+    "system": _system,
+    "stream_event": _stream_event,
+    "assistant": _assistant,
+    "user": _user,
+    "control_request": _control_request,
+    "control_response": _control_response,
+    "result": _result,
+}
