@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 INDEX_FILE = "search.sqlite"
 INDEX_VERSION = "1"
 SNIPPET_TOKENS = 16
+CANDIDATES = 5000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -56,8 +57,9 @@ def searchable_text(message: Message) -> str:
     return plain_text("\n".join(p for p in parts if p))
 
 
-def fts_query(text: str, *, prefix_last: bool = True) -> str:
-    """User text as an FTS5 query: every word must occur, quoted so that no word is read as an operator."""
+def fts_query(text: str, *, prefix_last: bool = False) -> str:
+    """User text as an FTS5 query: every word must occur, quoted so that no word is read as an operator.
+    ``prefix_last`` lets the last word match as a prefix (for search-as-you-type; slower on large indexes)."""
     words = [w.replace('"', '""') for w in _WORD.findall(text)]
     if not words:
         return ""
@@ -189,7 +191,8 @@ class SearchIndex:
             db = self._connect()
             with db:
                 db.execute("BEGIN")
-                for session in store.list_sessions(include_archived=True):
+                # Oldest first, so that rowids grow with time as they do when messages are indexed on write.
+                for session in reversed(store.list_sessions(include_archived=True)):
                     for message in store.messages(session.id, all_versions=True):
                         self._index(db, session.id, message)
                         count += 1
@@ -204,28 +207,40 @@ class SearchIndex:
         limit: int = 50,
         *,
         per_session: int | None = None,
+        prefix: bool = False,
         mark: tuple[str, str] = ("[", "]"),
     ) -> list[Hit]:
-        """Messages matching every word of ``query``, best first (bm25). ``per_session`` caps hits per session."""
-        match = fts_query(query)
+        """Messages matching every word of ``query``, best first (bm25). ``per_session`` caps hits per session;
+        ``prefix`` lets the last word match as a prefix."""
+        match = fts_query(query, prefix_last=prefix)
         if not match or limit <= 0:
             return []
         if per_session and per_session > 0:
             ranked_sql = """
-                WITH matched AS MATERIALIZED (SELECT rowid, bm25(body) AS score FROM body WHERE body MATCH ?)
+                WITH matched AS MATERIALIZED (
+                    SELECT rowid, bm25(body) AS score FROM body WHERE body MATCH ? AND rowid >= ?
+                )
                 SELECT rowid, score FROM (
                     SELECT matched.rowid, matched.score,
                            row_number() OVER (PARTITION BY docs.session_id ORDER BY matched.score) AS nth
                     FROM matched JOIN docs ON docs.rowid = matched.rowid
                 ) WHERE nth <= ? ORDER BY score LIMIT ?
             """
-            ranked_args: tuple[Any, ...] = (match, per_session, limit)
+            ranked_args: tuple[Any, ...] = (per_session, limit)
         else:
-            ranked_sql = "SELECT rowid, bm25(body) FROM body WHERE body MATCH ? ORDER BY bm25(body) LIMIT ?"
-            ranked_args = (match, limit)
+            ranked_sql = (
+                "SELECT rowid, bm25(body) FROM body WHERE body MATCH ? AND rowid >= ? ORDER BY bm25(body) LIMIT ?"
+            )
+            ranked_args = (limit,)
 
         def read(db: sqlite3.Connection) -> list[Hit]:
-            ranked = db.execute(ranked_sql, ranked_args).fetchall()
+            # Ranking costs time per match: a query matching more than CANDIDATES messages is ranked among the
+            # newest CANDIDATES of them (rowids grow with time), which keeps common words fast.
+            floor = db.execute(
+                "SELECT rowid FROM body WHERE body MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                (match, CANDIDATES - 1),
+            ).fetchone()
+            ranked = db.execute(ranked_sql, (match, floor[0] if floor else 0, *ranked_args)).fetchall()
             if not ranked:
                 return []
             marks = ",".join("?" * len(ranked))

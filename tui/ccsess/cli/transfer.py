@@ -1,0 +1,118 @@
+"""``ccsess export|import|search``: get transcripts out, bring Claude Code sessions in, find messages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ccsess.cli.context import Context
+from ccsess.core.export import BRANCHES, FORMATS, ExportError, export_session, write_export
+from ccsess.core.importer import import_sessions
+from ccsess.core.sanitize import plain_text
+from ccsess.core.search import search
+
+PROGRESS_MIN_FILES = 20
+MALFORMED_SHOWN = 20
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("export", help="write a session as Markdown or JSON")
+    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--format", choices=FORMATS, help="md (default) or json; a .json FILE implies json")
+    p.add_argument("--branch", choices=BRANCHES, default="current",
+                   help="current: the chosen version of each regenerated reply; all: every version")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("import", help="import Claude Code's sessions (~/.claude/projects)")
+    p.add_argument("--from", dest="source", metavar="DIR", help="folder of Claude Code project folders")
+    p.add_argument("--project", metavar="DIR", help="only sessions started in DIR or below it")
+    p.add_argument("--dry-run", action="store_true", help="report what would be imported, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser("search", help="find messages by the words in them, best first")
+    p.add_argument("text", nargs="+", metavar="TEXT", help="words that must all occur")
+    p.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N hits (default 20)")
+    p.set_defaults(func=cmd_search)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.store.resolve(args.ref)
+    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "md")
+    try:
+        text = export_session(ctx.store, session.id, fmt=fmt, branch=args.branch)
+        if args.output:
+            path = write_export(text, Path(args.output))
+            ctx.err(f"wrote {session.name} ({session.id}) to {path}")
+        else:
+            ctx.stdout.write(text)
+            ctx.stdout.flush()
+    except ExportError as exc:
+        ctx.err(str(exc))
+        return 1
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    stream = ctx.stderr
+    shown = False
+
+    def progress(done: int, total: int, path: Path) -> None:
+        nonlocal shown
+        if total >= PROGRESS_MIN_FILES and (done % 10 == 0 or done == total):
+            stream.write(f"\rreading session files: {done}/{total}")
+            stream.flush()
+            shown = True
+
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    source = args.source
+    if source and not Path(source).expanduser().is_dir():
+        ctx.err(f"cannot import from {source}: it is not a directory")
+        return 1
+    report = import_sessions(
+        ctx.store, source, project=args.project, dry_run=args.dry_run, progress=progress if tty else None
+    )
+    if shown:
+        stream.write("\n")
+    for line in report.malformed[:MALFORMED_SHOWN]:
+        ctx.err(f"skipped malformed line {plain_text(line)}")
+    if len(report.malformed) > MALFORMED_SHOWN:
+        ctx.err(f"... and {len(report.malformed) - MALFORMED_SHOWN} more malformed lines")
+    for problem in report.problems:
+        ctx.err(f"could not import {plain_text(problem)}")
+    ctx.out(report.summary())
+    return 1 if report.problems else 0
+
+
+def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
+    query = " ".join(args.text)
+    hits = search(ctx.store, query, args.limit, per_session=3)
+    names = {s.id: s.name for s in ctx.store.list_sessions(include_archived=True)}
+    if args.json:
+        rows = [
+            {"session_id": h.session_id, "session_name": names.get(h.session_id, ""), "message_id": h.message_id,
+             "snippet": h.snippet, "score": round(h.score, 6)}
+            for h in hits
+        ]
+        ctx.out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        ctx.err(f"no messages match {plain_text(query)!r}")
+        return 0
+    for hit in hits:
+        name = plain_text(names.get(hit.session_id, "?"))
+        ctx.out(f"{name} ({hit.session_id}) {hit.message_id}: {plain_text(hit.snippet)}")
+    return 0

@@ -1,0 +1,303 @@
+"""Export a session as Markdown (for people) or JSON (for programs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccsess import __version__
+from ccsess.core.atomic import atomic_write_text
+from ccsess.core.export_markdown import (
+    clean,
+    details,
+    escape_inline,
+    fenced,
+    inline_code,
+    pretty_json,
+    safe_markdown,
+)
+from ccsess.core.models import Event, Message, Session, tool_result_text
+from ccsess.core.store_errors import StoreError
+
+if TYPE_CHECKING:
+    from ccsess.core.store import Store
+
+EXPORT_SCHEMA_VERSION = 1
+FORMATS = ("md", "json")
+BRANCHES = ("current", "all")
+
+_ROLE_LABELS = {"user": "User", "assistant": "Assistant", "tool": "Tool result", "system": "System"}
+_UNSAFE_JSON_CHARS = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+class ExportError(Exception):
+    """An export that cannot be made or written; ``str()`` is one line for the user."""
+
+
+def format_time(timestamp: float) -> str:
+    t = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d} UTC"
+
+
+def models_used(session: Session, messages: Iterable[Message]) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in [session.model, *(m.model for m in messages)]:
+        if name and name != "<synthetic>":
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _version_info(session: Session, messages: Sequence[Message]) -> dict[str, tuple[int, int]]:
+    """For each regenerated turn: (number of versions, chosen version)."""
+    versions: dict[str, set[int]] = {}
+    for message in messages:
+        if message.version_group:
+            versions.setdefault(message.version_group, set()).add(message.version)
+    return {
+        group: (len(found), session.chosen_versions.get(group, max(found)))
+        for group, found in versions.items()
+    }
+
+
+def _metadata(session: Session, messages: Sequence[Message], parent_name: str | None) -> list[str]:
+    prompts = sum(1 for m in messages if m.role == "user" and not m.synthetic)
+    totals = session.totals
+    lines = [f"- **Session:** {inline_code(session.id)}"]
+    if session.claude_session_id:
+        lines.append(f"- **Claude session:** {inline_code(session.claude_session_id)}")
+    lines.append(f"- **Project:** {inline_code(session.project)}")
+    models = models_used(session, messages)
+    if models:
+        label = "Model" if len(models) == 1 else "Models"
+        lines.append(f"- **{label}:** " + ", ".join(inline_code(m) for m in models))
+    lines.append(f"- **Created:** {format_time(session.created)}")
+    lines.append(f"- **Updated:** {format_time(session.updated)}")
+    lines.append(f"- **Turns:** {totals.turns or prompts}")
+    lines.append(
+        f"- **Cost:** ${totals.cost_usd:.4f} ({totals.input_tokens:,} input tokens, "
+        f"{totals.output_tokens:,} output tokens)"
+    )
+    if session.parent_id:
+        parent = inline_code(session.parent_id)
+        if parent_name:
+            parent = f"{escape_inline(parent_name)} ({parent})"
+        line = f"- **Branch of:** {parent}"
+        if session.fork_point:
+            line += f" at message {inline_code(session.fork_point.message_id)}"
+        lines.append(line)
+    return lines
+
+
+def _tool_summary(block: dict[str, Any]) -> str:
+    name = str(block.get("name") or "tool")
+    tool_input = block.get("input")
+    hint = ""
+    if isinstance(tool_input, dict):
+        for key in ("command", "file_path", "path", "pattern", "url", "query", "description"):
+            if isinstance(tool_input.get(key), str) and tool_input[key].strip():
+                hint = tool_input[key].strip().splitlines()[0]
+                break
+    if len(hint) > 80:
+        hint = hint[:79] + "…"
+    return f"Tool call: {name} · {hint}" if hint else f"Tool call: {name}"
+
+
+def _result_section(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return "No result was recorded."
+    label = "Result (error):" if result.get("is_error") else "Result:"
+    text = clean(tool_result_text(result))
+    images = sum(
+        1 for part in result.get("content") or [] if isinstance(part, dict) and part.get("type") == "image"
+    ) if isinstance(result.get("content"), list) else 0
+    note = f"\n\n*{images} image(s) not included.*" if images else ""
+    return f"{label}\n\n{fenced(text)}{note}"
+
+
+def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
+    kind = block.get("type")
+    if kind == "text":
+        return safe_markdown(str(block.get("text", "")))
+    if kind == "thinking":
+        return details("Thinking", fenced(clean(str(block.get("thinking", "")))))
+    if kind == "redacted_thinking":
+        return details("Thinking (redacted)", "*The thinking was redacted by the API.*")
+    if kind == "tool_use":
+        tool_input = fenced(clean(pretty_json(block.get("input", {}))), "json")
+        body = f"Input:\n\n{tool_input}\n\n{_result_section(results.get(str(block.get('id'))))}"
+        return details(_tool_summary(block), body)
+    if kind == "tool_result":
+        return details("Tool result", _result_section(block))
+    if kind == "image":
+        return "*[image not included]*"
+    return f"*[{escape_inline(str(kind))} block not included]*"
+
+
+def _heading(message: Message, many_models: bool, versions: dict[str, tuple[int, int]], all_versions: bool) -> str:
+    label = _ROLE_LABELS.get(message.role, message.role.capitalize())
+    if message.role == "user" and message.synthetic:
+        label = "User (sent by Claude Code)"
+    parts = [label, format_time(message.created)]
+    if message.role == "assistant" and many_models and message.model and message.model != "<synthetic>":
+        parts.append(inline_code(message.model))
+    if message.version_group in versions:
+        count, chosen = versions[message.version_group]
+        if count > 1:
+            note = f"version {message.version + 1} of {count}"
+            if all_versions:
+                note += ", chosen" if message.version == chosen else ", not chosen"
+            parts.append(note)
+    if message.error:
+        parts.append("error")
+    if message.interrupted or message.partial:
+        parts.append("interrupted")
+    return "## " + " · ".join(parts)
+
+
+def render_markdown(
+    session: Session,
+    messages: Sequence[Message],
+    *,
+    all_versions: bool = False,
+    version_messages: Sequence[Message] | None = None,
+    parent_name: str | None = None,
+) -> str:
+    """The session as a Markdown document.
+
+    ``messages`` are rendered in order. ``version_messages`` (every stored version) lets headings of regenerated
+    turns say "version 2 of 3" when ``messages`` hold only the chosen ones.
+    """
+    versions = _version_info(session, version_messages if version_messages is not None else messages)
+    many_models = len(models_used(session, messages)) > 1
+    present_tools = {
+        str(block.get("id"))
+        for m in messages
+        for block in m.blocks
+        if block.get("type") == "tool_use"
+    }
+    results: dict[str, dict[str, Any]] = {}
+    for message in messages:
+        for block in message.blocks:
+            if block.get("type") == "tool_result" and str(block.get("tool_use_id")) in present_tools:
+                results[str(block.get("tool_use_id"))] = block
+
+    title = escape_inline(session.name) or f"Session {session.id}"
+    out = [f"# {title}", "\n".join(_metadata(session, messages, parent_name))]
+    for message in messages:
+        blocks = [
+            b
+            for b in message.blocks
+            if not (b.get("type") == "tool_result" and str(b.get("tool_use_id")) in present_tools)
+        ]
+        if message.blocks and not blocks:
+            continue
+        body = [_render_block(block, results) for block in blocks]
+        body = [part for part in body if part]
+        if message.error:
+            body.insert(0, "> **Error:** Claude Code reported this request as failed.")
+        if message.partial:
+            body.append("> **Interrupted:** the reply was still streaming when it was saved.")
+        elif message.interrupted:
+            body.append("> **Interrupted:** the reply stopped before it finished.")
+        if not body:
+            body.append("*(empty)*")
+        out.append(_heading(message, many_models, versions, all_versions))
+        out.extend(body)
+    return "\n\n".join(out) + "\n"
+
+
+def _record(item: Message | Event) -> dict[str, Any]:
+    """The stored fields of a message or event; a shallow read, as ``to_dict`` copies every block."""
+    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+
+
+def render_json(
+    session: Session, messages: Sequence[Message], events: Sequence[Event], *, branch: str = "current"
+) -> str:
+    """The session, its messages and its events as stored, under stable, sorted keys.
+
+    Top-level keys and the session are indented; each message and event is one line, which keeps large exports
+    fast to write and easy to diff.
+    """
+
+    def one_line(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    def listing(items: Sequence[Message] | Sequence[Event]) -> str:
+        if not items:
+            return "[]"
+        return "[\n    " + ",\n    ".join(one_line(_record(item)) for item in items) + "\n  ]"
+
+    parts = {
+        "branch": one_line(branch),
+        "events": listing(events),
+        "generator": one_line(f"ccsess {__version__}"),
+        "messages": listing(messages),
+        "schema_version": one_line(EXPORT_SCHEMA_VERSION),
+        "session": json.dumps(session.to_dict(), sort_keys=True, ensure_ascii=False, indent=2).replace("\n", "\n  "),
+    }
+    text = "{\n" + ",\n".join(f"  {json.dumps(key)}: {value}" for key, value in parts.items()) + "\n}\n"
+    # json leaves C1 controls and line separators raw; escaped they cannot reach a terminal.
+    return _UNSAFE_JSON_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def export_session(store: Store, session_id: str, fmt: str = "md", branch: str = "current") -> str:
+    """Render one session; logs an ``export`` event on it."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
+    if branch not in BRANCHES:
+        raise ExportError(f"unknown branch choice '{branch}' (use one of: {', '.join(BRANCHES)})")
+    session = store.get_session(session_id)
+    if branch == "all":
+        messages = every_version = store.messages(session_id, all_versions=True)
+    else:
+        messages = store.messages(session_id)
+        regenerated = any(m.version_group for m in messages)
+        every_version = store.messages(session_id, all_versions=True) if regenerated else messages
+    if fmt == "json":
+        text = render_json(session, messages, store.events(session_id), branch=branch)
+    else:
+        parent_name = None
+        if session.parent_id:
+            try:
+                parent_name = store.get_session(session.parent_id).name
+            except StoreError:
+                parent_name = None
+        text = render_markdown(
+            session,
+            messages,
+            all_versions=branch == "all",
+            version_messages=every_version,
+            parent_name=parent_name,
+        )
+    try:
+        store.add_event(
+            session_id, Event("export", detail={"format": fmt, "branch": branch, "messages": len(messages)})
+        )
+    except StoreError:
+        pass
+    return text
+
+
+def write_export(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` to ``path`` atomically: the old file or the whole new one, never a part."""
+    target = Path(path).expanduser()
+    parent = target.parent
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: it is a directory")
+    if not parent.exists():
+        raise ExportError(f"cannot write {target}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise ExportError(f"cannot write {target}: {parent} is not a directory")
+    try:
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o600
+        atomic_write_text(target, text, mode=mode)
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target

@@ -1,0 +1,271 @@
+"""Read one Claude Code session file (``~/.claude/projects/<slug>/<session id>.jsonl``) into ccsess messages.
+
+A file holds one JSON record per line. The conversation is the chain of ``parentUuid`` links from the last record
+written back to the first; a compaction boundary has no parent but names the old chain in ``logicalParentUuid``.
+Assistant replies come as one record per content block, grouped here by the API message id. Bookkeeping records
+(attachments, queue operations, request dumps, cost state...) are passed over.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ccsess.core.models import ForkPoint, Message, Totals, new_id
+from ccsess.core.sanitize import plain_text
+
+INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
+_CONVERSATION = ("user", "assistant", "system", "attachment")
+# Bookkeeping lines recognised from their first bytes, so their (sometimes large) bodies are never parsed.
+_SKIP_PREFIXES = tuple(
+    f'{{"type":"{kind}'.encode()
+    for kind in ("api-request", "queue-operation", "atis-latch", "last-prompt", "mode", "tools-used", "agent-name")
+)
+_COMMAND = re.compile(r"<command-name>(.*?)</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S)
+_LOCAL_OUTPUT = re.compile(r"^<local-command-(?:stdout|stderr)>(.*)</local-command-(?:stdout|stderr)>$", re.S)
+
+
+@dataclass
+class ParsedSession:
+    """One Claude session file turned into ccsess messages."""
+
+    path: Path
+    claude_session_id: str
+    messages: list[Message]
+    title: str | None = None
+    project: str = ""
+    model: str | None = None
+    cost_usd: float = 0.0
+    started: float = 0.0
+    last_active: float = 0.0
+    forked_from: ForkPoint | None = None
+    malformed: list[str] = field(default_factory=list)
+
+    def name(self) -> str:
+        if self.title and self.title.strip():
+            return self.title
+        for message in self.messages:
+            if message.role == "user" and not message.synthetic and message.text.strip():
+                words = message.text.split()
+                name = " ".join(words[:6])
+                return name if len(name) <= 60 else name[:59] + "…"
+        return f"claude {self.claude_session_id[:8]}"
+
+    def totals(self) -> Totals:
+        totals = Totals(cost_usd=float(self.cost_usd or 0.0))
+        for message in self.messages:
+            if message.role == "user" and not message.synthetic:
+                totals.turns += 1
+            usage = message.usage or {}
+            totals.input_tokens += sum(
+                int(usage.get(k) or 0)
+                for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+            )
+            totals.output_tokens += int(usage.get("output_tokens") or 0)
+        return totals
+
+
+def _timestamp(record: dict[str, Any]) -> float:
+    value = record.get("timestamp")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    return 0.0
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": plain_text(text)}
+
+
+def _clean_block(block: dict[str, Any]) -> dict[str, Any]:
+    kind = block.get("type")
+    if kind == "text":
+        return _text(str(block.get("text", "")))
+    if kind == "thinking":
+        return {"type": "thinking", "thinking": plain_text(str(block.get("thinking", "")))}
+    if kind == "tool_use":
+        return {"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": block.get("input")}
+    if kind == "tool_result":
+        content = block.get("content")
+        if isinstance(content, str):
+            content = plain_text(content)
+        elif isinstance(content, list):
+            content = [_clean_block(part) for part in content if isinstance(part, dict)]
+        return {"type": "tool_result", "tool_use_id": block.get("tool_use_id"), "content": content,
+                "is_error": bool(block.get("is_error"))}
+    if kind == "image":
+        source = block.get("source") if isinstance(block.get("source"), dict) else {}
+        return {"type": "image", "source": {k: v for k, v in source.items() if k != "data"}}
+    return {"type": str(kind)}
+
+
+def _user_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+class _Converter:
+    """Turns the records of one chain, oldest first, into ccsess messages."""
+
+    def __init__(self, claude_session_id: str) -> None:
+        self.claude_session_id = claude_session_id
+        self.messages: list[Message] = []
+
+    def add(self, record: dict[str, Any]) -> None:
+        kind = record.get("type")
+        if kind == "assistant":
+            self._assistant(record)
+        elif kind == "user" and not record.get("isMeta"):
+            self._user(record)
+        elif kind == "system" and record.get("subtype") == "compact_boundary":
+            self._emit(record, "system", [_text("Conversation compacted")], synthetic=True)
+
+    def _emit(self, record: dict[str, Any], role: str, blocks: list[dict[str, Any]], **flags: Any) -> Message:
+        message = Message(
+            id=new_id(), role=role, blocks=blocks, created=_timestamp(record),  # type: ignore[arg-type]
+            claude_uuid=record.get("uuid"), claude_session_id=self.claude_session_id, **flags,
+        )
+        self.messages.append(message)
+        return message
+
+    def _assistant(self, record: dict[str, Any]) -> None:
+        body = record["message"]
+        content = body.get("content")
+        blocks = [_clean_block(b) for b in content if isinstance(b, dict)] if isinstance(content, list) else (
+            [_text(content)] if isinstance(content, str) else []
+        )
+        model = body.get("model") if isinstance(body.get("model"), str) else None
+        message_id = body.get("id") if isinstance(body.get("id"), str) else None
+        previous = self.messages[-1] if self.messages else None
+        if previous and previous.role == "assistant" and message_id and previous.claude_message_id == message_id:
+            previous.blocks.extend(blocks)
+            previous.claude_uuid = record.get("uuid") or previous.claude_uuid
+            previous.usage = body.get("usage") or previous.usage
+            previous.interrupted = previous.interrupted or bool(record.get("isAbortedMidStream"))
+            return
+        self._emit(
+            record, "assistant", blocks,
+            claude_message_id=message_id,
+            model=None if model == "<synthetic>" else model,
+            usage=body.get("usage") if isinstance(body.get("usage"), dict) else None,
+            interrupted=bool(record.get("isAbortedMidStream")),
+            error=bool(record.get("isApiErrorMessage")),
+            synthetic=model == "<synthetic>",
+        )
+
+    def _user(self, record: dict[str, Any]) -> None:
+        content = record["message"].get("content")
+        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
+            results = [_clean_block(b) for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+            self._emit(record, "tool", results, error=any(b["is_error"] for b in results))
+            return
+        text = _user_text(content)
+        stripped = text.strip()
+        if stripped in INTERRUPT_MARKERS:
+            previous = self.messages[-1] if self.messages else None
+            if previous is not None and previous.role == "assistant":
+                previous.interrupted = True
+            else:
+                self._emit(record, "system", [_text("Interrupted by the user")], synthetic=True)
+            return
+        output = _LOCAL_OUTPUT.match(stripped)
+        if output:
+            shown = plain_text(output.group(1)).strip()
+            if shown:
+                self._emit(record, "system", [_text(shown)], synthetic=True)
+            return
+        command = _COMMAND.search(stripped) if stripped.startswith("<command-") else None
+        if command:
+            line = " ".join(part for part in (command.group(1).strip(), (command.group(2) or "").strip()) if part)
+            self._emit(record, "user", [_text(line)])
+            return
+        if isinstance(content, list):
+            blocks = [_clean_block(b) for b in content if isinstance(b, dict) and b.get("type") in ("text", "image")]
+        else:
+            blocks = [_text(text)]
+        synthetic = bool(record.get("isSynthetic") or record.get("isCompactSummary"))
+        self._emit(record, "user", blocks, synthetic=synthetic)
+
+
+def _chain(records: dict[str, dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+    """The records from the first to the last one written, following parent links (and compaction boundaries).
+
+    A parent that is missing (its line was malformed) is bridged by the closest earlier record in the file, so
+    one bad line costs that line only.
+    """
+    position = {uuid: i for i, uuid in enumerate(order)}
+    chain: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    current: str | None = order[-1] if order else None
+    while current is not None and current not in seen:
+        seen.add(current)
+        record = records[current]
+        chain.append(record)
+        parent = record.get("parentUuid") or record.get("logicalParentUuid")
+        if parent in records:
+            current = parent
+            continue
+        current = None
+        if parent:
+            earlier = (order[i] for i in range(position[record["uuid"]] - 1, -1, -1))
+            current = next((uuid for uuid in earlier if uuid not in seen), None)
+    chain.reverse()
+    return chain
+
+
+def parse_session_file(path: Path) -> ParsedSession:
+    """Read one Claude Code session file; malformed lines are listed in ``malformed`` and passed over."""
+    records: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    parsed = ParsedSession(path=path, claude_session_id=path.stem, messages=[])
+    with open(path, "rb") as handle:
+        for line_number, raw in enumerate(handle, 1):
+            if raw.startswith(_SKIP_PREFIXES) or not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                parsed.malformed.append(f"{path}:{line_number}: not a valid JSON record")
+                continue
+            if not isinstance(record, dict):
+                parsed.malformed.append(f"{path}:{line_number}: not a JSON object")
+                continue
+            kind = record.get("type")
+            if kind == "custom-title" and isinstance(record.get("customTitle"), str):
+                parsed.title = record["customTitle"]
+            elif kind == "cost-state" and isinstance(record.get("totalCostUSD"), (int, float)):
+                parsed.cost_usd = float(record["totalCostUSD"])
+            elif kind in _CONVERSATION and not record.get("isSidechain"):
+                if not isinstance(record.get("uuid"), str):
+                    parsed.malformed.append(f"{path}:{line_number}: {kind} record without a uuid")
+                elif kind in ("user", "assistant") and not isinstance(record.get("message"), dict):
+                    parsed.malformed.append(f"{path}:{line_number}: {kind} record without a message")
+                else:
+                    records[record["uuid"]] = record
+                    order.append(record["uuid"])
+    chain = _chain(records, order)
+    converter = _Converter(parsed.claude_session_id)
+    for record in chain:
+        converter.add(record)
+    parsed.messages = converter.messages
+    if chain:
+        parsed.project = str(chain[0].get("cwd") or "")
+        parsed.started = _timestamp(chain[0])
+        parsed.last_active = max(_timestamp(chain[-1]), parsed.started)
+    for record in reversed(chain):
+        source = record.get("requestSessionId")
+        if record.get("type") == "assistant" and source and source != parsed.claude_session_id:
+            parsed.forked_from = ForkPoint(message_id="", claude_uuid=record["uuid"], claude_session_id=source)
+            break
+    models = [m.model for m in parsed.messages if m.role == "assistant" and m.model]
+    parsed.model = models[-1] if models else None
+    return parsed
