@@ -8,7 +8,6 @@ access holds the file's lock, so several ccsess processes can share a data dir.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 import threading
@@ -30,6 +29,7 @@ from ccsess.core.store_docs import (
     SESSION_COPY,
     SESSIONS,
     SETTINGS,
+    clone,
     deletion,
     entry,
     match_ref,
@@ -98,8 +98,8 @@ class Store:
     # Sessions -----------------------------------------------------------------------------------------------
 
     def list_sessions(self, *, include_archived: bool = False) -> list[Session]:
-        with self._index_tables():
-            sessions = [session_from_row(row) for row in self._index.table(SESSIONS).all()]
+        with self._index_tables() as tables:
+            sessions = [session_from_row(row) for row in tables.get(SESSIONS, {}).values()]
         if not include_archived:
             sessions = [s for s in sessions if s.status != "archived"]
         sessions.sort(key=lambda s: s.last_active, reverse=True)
@@ -217,7 +217,7 @@ class Store:
             if last is not None:
                 docs = docs[-last:] if last > 0 else []
             docs = self._settle_partials(session_id, docs)
-        return [Message.from_dict(copy.deepcopy(d)) for d in docs]
+        return [Message.from_dict(clone(d)) for d in docs]
 
     def get_message(self, session_id: str, message_id: str) -> Message:
         with self._mutex, self._session_tables(session_id) as (tables, _row):
@@ -225,7 +225,7 @@ class Store:
             if doc is None:
                 raise MessageNotFound(f"message {message_id} is not in session {session_id}")
             doc = self._settle_partials(session_id, [doc])[0]
-        return Message.from_dict(copy.deepcopy(doc))
+        return Message.from_dict(clone(doc))
 
     def append_message(self, session_id: str, message: Message) -> Message:
         self._upsert_messages(session_id, [message])
@@ -254,7 +254,7 @@ class Store:
 
     def events(self, session_id: str) -> list[Event]:
         with self._mutex, self._session_tables(session_id) as (tables, _row):
-            docs = copy.deepcopy(list(tables.get(EVENTS, {}).values()))
+            docs = clone(list(tables.get(EVENTS, {}).values()))
         return [Event.from_dict(d) for d in docs]
 
     def add_event(self, session_id: str, event: Event) -> None:
@@ -270,11 +270,11 @@ class Store:
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self._index_tables() as tables:
             doc = tables.get(SETTINGS, {}).get(key)
-            return copy.deepcopy(doc["value"]) if doc and "value" in doc else default
+            return clone(doc["value"]) if doc and "value" in doc else default
 
     def set_setting(self, key: str, value: Any) -> None:
         with self._mutex, self._index_tables():
-            self._index.write_entries([entry(SETTINGS, key, {"value": copy.deepcopy(value)})])
+            self._index.write_entries([entry(SETTINGS, key, {"value": clone(value)})])
 
     # Search -------------------------------------------------------------------------------------------------
 
@@ -362,7 +362,7 @@ class Store:
 
     def _change_row(self, session_id: str, change: Any) -> Session:
         with self._session_tables(session_id) as (_tables, row):
-            row = copy.deepcopy(row)
+            row = clone(row)
             change(row)
             session_from_row(row)
             self._session_file(session_id).write_entries([entry(SESSION_COPY, session_id, row)])

@@ -33,6 +33,15 @@ def plain(value: Any) -> Any:
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
 
 
+def clone(value: Any) -> Any:
+    """A copy of a JSON document: much cheaper than ``copy.deepcopy`` on thousands of messages."""
+    if type(value) is dict:
+        return {key: clone(item) for key, item in value.items()}
+    if type(value) is list:
+        return [clone(item) for item in value]
+    return value
+
+
 def session_from_row(row: dict[str, Any]) -> Session:
     """A Session that shares nothing mutable with the cached row (``from_dict`` builds new totals and fork
     points; the one other mutable field is copied here)."""
@@ -90,7 +99,7 @@ def rows_from_session_files(
             continue
         row = tables.get(SESSION_COPY, {}).get(session_id)
         if isinstance(row, dict):
-            row = copy.deepcopy(row)
+            row = clone(row)
             row["message_count"] = len(tables.get(MESSAGES, {}))
             rows[session_id] = row
     return rows
