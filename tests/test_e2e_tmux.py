@@ -1,0 +1,98 @@
+"""End to end: the installed ``ccsess`` in a real terminal (tmux), the real claude CLI behind the mock API."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.real_cli
+
+CCSESS = Path(sys.executable).parent / "ccsess"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+class Terminal:
+    def __init__(self, name: str, env: dict[str, str], cwd: Path) -> None:
+        self.name = name
+        self.env = env
+        self.cwd = cwd
+
+    def start(self) -> None:
+        exports = [f"{key}={value}" for key, value in self.env.items()]
+        tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", self.name, "-c", str(self.cwd),
+             "env", *exports, str(CCSESS))
+
+    def screen(self) -> str:
+        return tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        shown = ""
+        while time.monotonic() < deadline:
+            try:
+                shown = self.screen()
+            except subprocess.CalledProcessError:
+                shown = ""
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{shown}")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def wait_closed(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.alive():
+            time.sleep(0.2)
+        assert not self.alive(), self.screen()
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(not CCSESS.exists(), reason="ccsess is not installed in this environment")
+def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
+    project = tmp_path / "project"
+    project.mkdir()
+    env = {
+        **claude_env,
+        "TERM": "xterm-256color",
+        "CCSESS_DATA_DIR": str(tmp_path / "data"),
+        "CCSESS_CONFIG": str(tmp_path / "config" / "config.toml"),
+        "CCSESS_CLAUDE": str(claude_bin),
+        "PATH": os.environ.get("PATH", ""),
+    }
+    terminal = Terminal(f"ccsess-e2e-{uuid.uuid4().hex[:8]}", env, project)
+    try:
+        terminal.start()
+        terminal.wait_for("No session open")
+        terminal.keys("hello from tmux", literal=True)
+        terminal.keys("Enter")
+        shown = terminal.wait_for("Echo #1: hello from tmux")
+        assert "\x1b" not in shown
+        terminal.wait_for("warm")
+        terminal.keys("C-q")
+        terminal.wait_closed()
+
+        terminal.start()
+        shown = terminal.wait_for("hello from tmux")
+        assert str(project.name) in shown
+        terminal.keys("C-q")
+        terminal.wait_closed()
+    finally:
+        terminal.kill()

@@ -1,0 +1,237 @@
+"""The ccsess Textual app: holds the store, the engine, config and themes; routes engine events to the screen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.theme import Theme
+
+from ccsess.app.clipboard import describe_copy, system_copy
+from ccsess.app.commands import SessionProvider
+from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
+from ccsess.app.messages import EngineEventReceived
+from ccsess.app.screens.dialogs import PermissionDialog
+from ccsess.app.screens.main import MainScreen
+from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
+from ccsess.core import events as ev
+from ccsess.core.store_errors import StoreError
+
+EngineFactory = Callable[[Any, Any, Callable[[ev.EngineEvent], None], Mapping[str, str]], Any]
+
+# (palette title, help, screen action)
+PALETTE_COMMANDS: list[tuple[str, str, str]] = [
+    ("New session", "Start a session (asks for name and project folder)", "new_session"),
+    ("Branch", "Continue in a new session from the selected or last message", "branch"),
+    ("Regenerate", "Ask for a new version of the last reply", "regenerate"),
+    ("Other version", "Flip between versions of a regenerated reply", "flip_version"),
+    ("Stop", "Stop the reply being streamed", "stop"),
+    ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
+    ("Switch model", "Pick the model for this session", "switch_model"),
+    ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
+    ("Copy transcript", "Copy the whole transcript as Markdown", "copy_transcript"),
+    ("Rename session", "Give this session another name", "rename"),
+    ("Delete session", "Remove this session from ccsess (asks first)", "delete"),
+    ("Archive session", "Hide this session from the list, keep its data", "archive"),
+    ("Open in Claude", "Continue this session in interactive claude, then come back", "open_in_claude"),
+]
+
+
+class CcsessApp(App):
+    """Keeps every conversation with the claude CLI."""
+
+    TITLE = "ccsess"
+    CSS_PATH = "app.tcss"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {SessionProvider}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store, config, *, claude_env: Mapping[str, str] | None = None,
+                 clock: Callable[[], float] = time.time, default_project: str | None = None,
+                 theme_dirs: Iterable[Path] | None = None, system_clipboard: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.config = config
+        self.engine: Any = None
+        self.claude_env: dict[str, str] = dict(claude_env or {})
+        self.clock = clock
+        self.default_project = default_project or os.getcwd()
+        self.system_clipboard = system_clipboard
+        self._theme_dirs = list(theme_dirs) if theme_dirs is not None else shipped_theme_dirs()
+        self._startup_problems: list[str] = []
+        self._theme_ready = False
+        self._load_themes()
+
+    # Setup ---------------------------------------------------------------------------------------------------
+
+    def _load_themes(self) -> None:
+        loaded = load_themes(self._theme_dirs)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self._startup_problems.extend(loaded.problems)
+        wanted = self._stored_setting("theme") or getattr(self.config, "theme", None) or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self._startup_problems.append(f"Theme {wanted!r} is not installed; using {DEFAULT_THEME}.")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+
+    def _stored_setting(self, key: str) -> Any:
+        try:
+            return self.store.get_setting(key)
+        except StoreError as error:
+            self._startup_problems.append(str(error))
+            return None
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(THEME_VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        keymap, problems = keymap_from_config(getattr(self.config, "keymap", None))
+        if keymap:
+            self.set_keymap(keymap)
+        for line in [*getattr(self.store, "problems", []), *self._startup_problems, *problems]:
+            self.notify(line, severity="warning", timeout=15, markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_ready = True
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if not self._theme_ready:
+            return
+        try:
+            self.store.set_setting("theme", theme.name)
+        except StoreError as error:
+            self.report_error("Could not save the theme", error)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the main screen is not running")
+
+    # Engine events -------------------------------------------------------------------------------------------
+
+    def emit_engine_event(self, event: ev.EngineEvent) -> None:
+        """Handed to the engine as ``emit``; called from its threads."""
+        self.post_message(EngineEventReceived(event))
+
+    async def on_engine_event_received(self, message: EngineEventReceived) -> None:
+        event = message.event
+        if isinstance(event, ev.PermissionRequested):
+            self._ask_permission(event)
+            return
+        try:
+            screen = self.main_screen
+        except LookupError:
+            return
+        await screen.handle_engine_event(event)
+
+    def _ask_permission(self, event: ev.PermissionRequested) -> None:
+        name = event.session_id
+        try:
+            name = self.store.get_session(event.session_id).name
+        except StoreError:
+            pass
+
+        def answered(decision: str | None) -> None:
+            try:
+                self.engine.answer_permission(event.session_id, event.request_id, decision or "deny")
+            except Exception as error:
+                self.report_error("Could not answer the permission request", error)
+
+        self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), answered)
+
+    # Feedback ------------------------------------------------------------------------------------------------
+
+    def report_error(self, what: str, error: BaseException) -> None:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
+        self.notify(f"{what}: {detail}", severity="error", timeout=10, markup=False)
+
+    def notify_about(self, session_id: str, text: str, *, severity: str = "information",
+                     timeout: float = 8) -> None:
+        """A notification about a session; names it when it is not the one on screen."""
+        title = ""
+        try:
+            if self.main_screen.session_id != session_id:
+                title = self.store.get_session(session_id).name
+        except (LookupError, StoreError):
+            pass
+        self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        super().copy_to_clipboard(text)
+        if self.system_clipboard:
+            system_copy(text)
+
+    def copy_with_notice(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(describe_copy(what, text), timeout=3)
+
+    # Commands ------------------------------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if isinstance(screen, MainScreen):
+            for title, help_text, action in PALETTE_COMMANDS:
+                if screen.check_action(action, ()):
+                    yield SystemCommand(title, help_text, lambda action=action: screen.run_action(action))
+        yield SystemCommand("Switch theme", "Pick a colour theme (saved for next time)", self.search_themes)
+        yield SystemCommand("Quit", "Quit ccsess", self.action_quit)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Theme", "Quit"):
+                yield command
+
+    async def open_session(self, session_id: str) -> None:
+        await self.main_screen.open_session(session_id)
+
+    def set_model(self, model: str) -> None:
+        screen = self.main_screen
+        sid = screen.session_id
+        if sid is None or self.engine is None:
+            return
+        try:
+            self.engine.set_model(sid, model)
+        except Exception as error:
+            self.report_error("Could not switch the model", error)
+            return
+        screen.reload_session()
+        screen.update_status()
+        screen.refresh_session_row(sid)
+        self.notify(f"Model: {model}", timeout=3, markup=False)
+
+    def action_switch_theme(self) -> None:
+        self.search_themes()
+
+    async def action_quit(self) -> None:
+        if self.engine is not None:
+            try:
+                await asyncio.to_thread(self.engine.shutdown, 5.0)
+            except Exception:
+                pass
+        self.exit()
+
+
+def default_engine_factory(store, config, emit, env):
+    from ccsess.core.engine import Engine
+
+    return Engine(store, config, emit, env=env)
+
+
+def make_app(store, config, *, env: Mapping[str, str] | None = None,
+             engine_factory: EngineFactory | None = default_engine_factory,
+             clock: Callable[[], float] = time.time, default_project: str | None = None,
+             theme_dirs: Iterable[Path] | None = None, system_clipboard: bool = True) -> CcsessApp:
+    """The app, with its engine; the command line and the tests both build it here."""
+    app = CcsessApp(store, config, claude_env=env, clock=clock, default_project=default_project,
+                    theme_dirs=theme_dirs, system_clipboard=system_clipboard)
+    if engine_factory is not None:
+        app.engine = engine_factory(store, config, app.emit_engine_event, dict(env or {}))
+    return app

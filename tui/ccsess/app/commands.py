@@ -1,0 +1,47 @@
+"""Command palette providers: jump to a session, pick a model (configured ones or any name typed)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from ccsess.app.formatting import clean, short_path
+
+
+class SessionProvider(Provider):
+    """``Open: <session name>`` for every stored session."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for session in self.app.store.list_sessions():
+            label = f"Open: {clean(session.name)}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(self.app.open_session, session.id),
+                          help=short_path(clean(session.project)))
+
+
+class ModelProvider(Provider):
+    """Configured models, plus ``Use model "<typed text>"`` for any other model name."""
+
+    def _models(self) -> list[str]:
+        return list(getattr(self.app.config, "models", None) or [])
+
+    async def discover(self) -> Hits:
+        for model in self._models():
+            yield DiscoveryHit(Content(model), partial(self.app.set_model, model), help="configured model")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        models = self._models()
+        for model in models:
+            score = matcher.match(model)
+            if score > 0:
+                yield Hit(score, matcher.highlight(model), partial(self.app.set_model, model),
+                          help="configured model")
+        typed = query.strip()
+        if typed and typed not in models and " " not in typed:
+            yield Hit(0.01, Content(f"Use model “{clean(typed)}”"), partial(self.app.set_model, typed),
+                      help="any model name claude accepts")

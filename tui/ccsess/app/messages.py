@@ -1,0 +1,23 @@
+"""Messages the app passes around. Engine events arrive from reader threads wrapped in one message."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ccsess.core.events import EngineEvent
+
+
+class EngineEventReceived(Message):
+    """An engine event, posted from the engine's thread (``post_message`` is thread-safe)."""
+
+    def __init__(self, event: EngineEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class SessionsChanged(Message):
+    """The list of sessions changed (created, renamed, deleted, archived, new activity)."""
+
+    def __init__(self, select: str | None = None) -> None:
+        super().__init__()
+        self.select = select

@@ -1,0 +1,104 @@
+"""Collapsible blocks inside a reply: thinking and tool calls (tool name, a one-line summary, the result inside)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Collapsible, Static
+
+from ccsess.app.formatting import clean, one_line, pretty_input, tool_summary
+from ccsess.core.models import tool_result_text
+
+RESULT_PREVIEW_CHARS = 20_000
+
+
+class ThinkingBlock(Collapsible):
+    DEFAULT_CSS = """
+    ThinkingBlock { background: transparent; border-top: none; padding: 0 0 0 1; margin: 0 0 1 0; }
+    ThinkingBlock > Contents { color: $text-muted; text-style: italic; }
+    """
+
+    def __init__(self, text: str = "") -> None:
+        self._text = clean(text)
+        self._body = Static(Content(self._text), classes="thinking-text")
+        super().__init__(self._body, title="Thinking", collapsed=True)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def append(self, text: str) -> None:
+        self._text += clean(text)
+        self._body.update(Content(self._text))
+
+
+class ToolCallView(Collapsible):
+    """A tool call: ``⚙ Name  summary`` as the title; its input and, once known, its result inside."""
+
+    DEFAULT_CSS = """
+    ToolCallView { background: transparent; border-top: none; padding: 0 0 0 1; margin: 0 0 1 0; }
+    ToolCallView CollapsibleTitle { color: $text-secondary; }
+    ToolCallView .tool-input { color: $text-muted; margin: 0 0 1 0; }
+    ToolCallView .tool-result { border-left: outer $panel; padding: 0 1; }
+    ToolCallView.-error .tool-result { border-left: outer $error; color: $text-error; }
+    ToolCallView.-error CollapsibleTitle { color: $text-error; }
+    """
+
+    def __init__(self, tool_use_id: str, name: str, tool_input: Any = None) -> None:
+        self.tool_use_id = tool_use_id
+        self.tool_name = clean(name) or "tool"
+        self.tool_input = tool_input if tool_input is not None else {}
+        self._partial_json = ""
+        self._input = Static(Content(pretty_input(self.tool_input)) if self.tool_input else "",
+                             classes="tool-input")
+        self._result = Static(Content("waiting for the result…"), classes="tool-result")
+        self.result_text: str | None = None
+        super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
+
+    def _make_title(self) -> Content:
+        summary = tool_summary(self.tool_name, self.tool_input)
+        parts: list[Any] = [("⚙ ", "$accent"), (self.tool_name, "bold")]
+        if summary:
+            parts += ["  ", summary]
+        if self.result_text is not None:
+            parts += ["  ", (one_line(self.result_text.splitlines()[0] if self.result_text else "", 40),
+                             "$text-muted")]
+        return Content.assemble(*parts)
+
+    def add_input_json(self, partial_json: str) -> None:
+        """Streamed input arrives as JSON fragments; show it once it parses."""
+        self._partial_json += partial_json
+        try:
+            value = json.loads(self._partial_json)
+        except ValueError:
+            return
+        self.set_input(value)
+
+    def set_input(self, tool_input: Any) -> None:
+        self.tool_input = tool_input
+        self._input.update(Content(pretty_input(tool_input)))
+        self.title = self._make_title()
+
+    def set_result(self, block: dict[str, Any]) -> None:
+        text = clean(tool_result_text(block))
+        self.result_text = text
+        shown = text if len(text) <= RESULT_PREVIEW_CHARS else (
+            text[:RESULT_PREVIEW_CHARS] + f"\n… {len(text) - RESULT_PREVIEW_CHARS:,} more characters")
+        self._result.update(Content(shown or "(no output)"))
+        self.set_class(bool(block.get("is_error")), "-error")
+        self.title = self._make_title()
+
+
+class ToolResultBlock(Collapsible):
+    """A tool result whose call is not on screen (for example it is in an earlier, unloaded page)."""
+
+    DEFAULT_CSS = """
+    ToolResultBlock { background: transparent; border-top: none; padding: 0 0 0 1; }
+    """
+
+    def __init__(self, block: dict[str, Any]) -> None:
+        text = clean(tool_result_text(block))
+        title = Content.assemble(("↳ ", "$accent"), "Tool result  ", (one_line(text, 50), "$text-muted"))
+        super().__init__(Static(Content(text or "(no output)")), title=title, collapsed=True)

@@ -1,0 +1,187 @@
+"""Markdown split into independent blocks so long text stays cheap to show and to stream.
+
+Textual's ``Markdown.append`` re-joins and re-splits the whole document on every call, so a reply that grows by
+appends gets slower as it grows. Here a reply is a column of Markdown widgets: finished chunks are never touched
+again and only a short live tail is streamed into. Chunks are cut at blank lines outside code fences, so each one
+is valid Markdown on its own. A long finished text shows its last chunks first; earlier chunks are mounted on
+request (when the reader scrolls up to them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.containers import Vertical
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownStream
+
+from ccsess.app.formatting import clean
+
+CHUNK_CHARS = 6_000
+INITIAL_CHARS = 12_000
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+class _FenceTracker:
+    """Follows code fences line by line, so a chunk is never cut inside one."""
+
+    def __init__(self) -> None:
+        self.fence: str | None = None
+
+    def feed(self, line: str) -> None:
+        match = _FENCE.match(line)
+        if match is None:
+            return
+        marker = match.group(1)
+        if self.fence is None:
+            self.fence = marker
+        elif marker[0] == self.fence[0] and len(marker) >= len(self.fence) and not line.strip()[len(marker):]:
+            self.fence = None
+
+    @property
+    def can_split(self) -> bool:
+        return self.fence is None
+
+
+def split_markdown(text: str, target: int = CHUNK_CHARS) -> list[str]:
+    """Cut ``text`` into chunks of at least ``target`` characters at blank lines outside code fences."""
+    if len(text) <= target:
+        return [text]
+    chunks: list[str] = []
+    tracker = _FenceTracker()
+    start = 0
+    position = 0
+    for line in text.splitlines(keepends=True):
+        position += len(line)
+        tracker.feed(line)
+        if not line.strip() and tracker.can_split and position - start >= target:
+            chunks.append(text[start:position])
+            start = position
+    if start < len(text):
+        chunks.append(text[start:])
+    return chunks
+
+
+class ChunkedMarkdown(Vertical):
+    """Markdown text as a column of chunks, either complete (``text=``) or streamed with ``write``."""
+
+    DEFAULT_CSS = """
+    ChunkedMarkdown { height: auto; }
+    ChunkedMarkdown > Markdown { margin: 0; padding: 0; background: transparent; }
+    ChunkedMarkdown > .hidden-note { color: $text-muted; text-style: italic; }
+    """
+
+    def __init__(self, text: str = "", *, chunk_chars: int = CHUNK_CHARS, initial_chars: int = INITIAL_CHARS,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._chunk_chars = chunk_chars
+        self._hidden: list[str] = []
+        self._shown: list[str] = []
+        self._text_parts: list[str] = []
+        chunks = split_markdown(clean(text), chunk_chars) if text else []
+        budget = 0
+        while chunks and (not self._shown or budget + len(chunks[-1]) <= initial_chars):
+            chunk = chunks.pop()
+            budget += len(chunk)
+            self._shown.insert(0, chunk)
+        self._hidden = chunks
+        self._stream: MarkdownStream | None = None
+        self._tail: Markdown | None = None
+        self._tail_text = ""
+        self._scanned = 0
+        self._tracker = _FenceTracker()
+
+    def compose(self):
+        for chunk in self._shown:
+            yield Markdown(chunk)
+
+    @property
+    def text(self) -> str:
+        """All the text, shown or not."""
+        return "".join(self._hidden) + "".join(self._shown) + self._tail_text
+
+    @property
+    def hidden_chars(self) -> int:
+        return sum(len(chunk) for chunk in self._hidden)
+
+    @property
+    def chunk_count(self) -> int:
+        """How many Markdown widgets are mounted."""
+        return len(self.query_children(Markdown))
+
+    async def reveal_earlier(self, max_chars: int = INITIAL_CHARS) -> int:
+        """Mount hidden chunks above the shown ones, up to about ``max_chars``; returns characters revealed."""
+        revealed: list[str] = []
+        size = 0
+        while self._hidden and (not revealed or size + len(self._hidden[-1]) <= max_chars):
+            chunk = self._hidden.pop()
+            size += len(chunk)
+            revealed.insert(0, chunk)
+        if not revealed:
+            return 0
+        self._shown[:0] = revealed
+        widgets = [Markdown(chunk) for chunk in revealed]
+        first = self.query_children(Markdown).first() if self.children else None
+        if first is not None:
+            await self.mount_all(widgets, before=first)
+        else:
+            await self.mount_all(widgets)
+        return size
+
+    async def write(self, fragment: str) -> None:
+        """Append streamed text; starts a new live chunk once the current one is long and at a safe break."""
+        fragment = clean(fragment)
+        if not fragment:
+            return
+        if self._stream is None:
+            await self._new_tail()
+        text = self._tail_text + fragment
+        split = self._find_split(text)
+        if split is None:
+            self._tail_text = text
+            assert self._stream is not None
+            await self._stream.write(fragment)
+            return
+        head = text[len(self._tail_text):split]
+        self._tail_text = text[:split]
+        assert self._stream is not None
+        if head:
+            await self._stream.write(head)
+        await self._finish_tail()
+        remainder = text[split:]
+        await self._new_tail()
+        if remainder:
+            await self.write(remainder)
+
+    async def finish(self) -> None:
+        """Flush the live chunk; the text is complete."""
+        if self._stream is not None:
+            await self._finish_tail()
+
+    def _find_split(self, text: str) -> int | None:
+        """The end of the first blank line (outside fences) that makes the live chunk long enough, if any."""
+        while True:
+            newline = text.find("\n", self._scanned)
+            if newline < 0:
+                return None
+            line = text[self._scanned:newline + 1]
+            self._scanned = newline + 1
+            self._tracker.feed(line)
+            if not line.strip() and self._tracker.can_split and self._scanned >= self._chunk_chars:
+                return self._scanned
+
+    async def _new_tail(self) -> None:
+        self._tail = Markdown()
+        await self.mount(self._tail)
+        self._stream = Markdown.get_stream(self._tail)
+        self._tail_text = ""
+        self._scanned = 0
+        self._tracker = _FenceTracker()
+
+    async def _finish_tail(self) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+        self._shown.append(self._tail_text)
+        self._tail_text = ""
+        self._stream = None
+        self._tail = None

@@ -1,0 +1,68 @@
+"""The prompt box: Enter sends, ctrl+j (or shift+enter where the terminal reports it) starts a new line."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+from ccsess.app.keymap import NEWLINE_KEYS
+
+
+class PromptInput(TextArea):
+    """Multi-line prompt. While a reply streams it stays editable: what is sent then is queued."""
+
+    DEFAULT_CSS = """
+    PromptInput {
+        height: auto;
+        min-height: 3;
+        max-height: 12;
+        border: tall $panel;
+        background: $surface;
+        padding: 0 1;
+        &:focus { border: tall $primary; }
+        &.-busy { border: tall $warning 60%; }
+        &.-busy:focus { border: tall $warning; }
+        & .text-area--cursor-line { background: transparent; }
+    }
+    """
+
+    class Submitted(Message):
+        def __init__(self, prompt: PromptInput, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        self.placeholder = "Message claude (Enter sends, ctrl+j new line)"
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text.strip()
+            if text:
+                self.post_message(self.Submitted(self, text))
+                self.clear()
+            return
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard("\n", start, end)
+            return
+        await super()._on_key(event)
+
+    def set_busy(self, busy: bool, queued: int = 0) -> None:
+        """Show that a reply is streaming and how many prompts wait to be sent."""
+        self.set_class(busy, "-busy")
+        if busy:
+            waiting = f" · {queued} queued" if queued else ""
+            self.border_title = f"claude is replying{waiting}: Enter queues, esc stops"
+        else:
+            self.border_title = f"{queued} queued" if queued else None

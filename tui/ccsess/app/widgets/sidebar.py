@@ -1,0 +1,288 @@
+"""The session list: grouped by project, newest activity first, narrowed by a filter box.
+
+The list is one OptionList (rows are drawn on demand), so 10,000 sessions cost one widget, not 10,000.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import var
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from ccsess.app.formatting import clean, relative_time, short_path
+from ccsess.core.models import Session
+
+PROJECT_PREFIX = "project:"
+SIDEBAR_WIDTH = 38
+# Room left for a name: the sidebar's inner width minus row padding, a scrollbar, the icon and the age column.
+ROW_CHROME = 2 + 2 + 2 + 7
+
+
+def name_width(inner_width: int) -> int:
+    return max(8, inner_width - ROW_CHROME)
+
+# state -> (icon, style)
+ICONS: dict[str, tuple[str, str]] = {
+    "streaming": ("▶", "$accent"),
+    "retrying": ("↻", "$warning"),
+    "live": ("●", "$success"),
+    "failed": ("✗", "$error"),
+    "branch": ("⑂", "$secondary"),
+    "idle": ("○", "$foreground-muted"),
+}
+
+
+def session_icon(session: Session, process_state: str | None) -> str:
+    """Which icon a session gets: what its process is doing first, then what is stored about it."""
+    if process_state in ("streaming", "stopping"):
+        return "streaming"
+    if process_state == "retrying":
+        return "retrying"
+    if process_state in ("warm", "starting"):
+        return "live"
+    if session.status == "failed":
+        return "failed"
+    if session.parent_id:
+        return "branch"
+    return "idle"
+
+
+@dataclass
+class _Row:
+    session: Session
+    haystack: str
+
+
+class SessionOption(Option):
+    """A session row whose text is built the first time the row is drawn, not when the list is filled."""
+
+    def __init__(self, session: Session, render: Callable[[Session], Content]) -> None:
+        super().__init__("", id=session.id)
+        self._prompt = None
+        self._session = session
+        self._render = render
+
+    @property
+    def prompt(self) -> Content:
+        if self._prompt is None:
+            self._prompt = self._render(self._session)
+        return self._prompt
+
+
+class SessionList(OptionList):
+    """Session rows under project headers."""
+
+    DEFAULT_CSS = """
+    SessionList {
+        height: 1fr;
+        border: none;
+        padding: 0;
+        background: transparent;
+        & > .option-list--option { padding: 0 1; }
+        &:focus { border: none; background-tint: $foreground 3%; }
+    }
+    """
+
+    def _update_lines(self) -> None:
+        """Every row is exactly one line, so the line map is built without measuring each row.
+
+        OptionList measures every option's wrapped height when options are added; with 10,000 sessions that is
+        most of the start-up time. The rows here are cut to the list's width, so their height is known.
+        """
+        if not self.scrollable_content_region:
+            return
+        cache = self._line_cache
+        start = len(cache.lines)
+        count = len(self.options)
+        if start < count:
+            cache.lines.extend((index, 0) for index in range(start, count))
+            cache.heights.update(dict.fromkeys(range(start, count), 1))
+            cache.index_to_line.update({index: index for index in range(start, count)})
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        virtual_size = Size(width, count)
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
+
+    def on_focus(self) -> None:
+        if self.highlighted is None:
+            for index, option in enumerate(self.options):
+                if not option.disabled:
+                    self.highlighted = index
+                    break
+
+
+class SessionSidebar(Vertical):
+    """A filter box over the session list; posts ``SessionChosen`` when a row is picked."""
+
+    DEFAULT_CSS = """
+    SessionSidebar {
+        width: 38;
+        height: 1fr;
+        background: $surface;
+        border-right: tall $panel;
+        #session-filter { margin: 0 0 1 0; border: tall $panel; background: $surface; }
+        #session-filter:focus { border: tall $primary; }
+    }
+    """
+
+    filter_text: var[str] = var("")
+
+    class SessionChosen(Message):
+        def __init__(self, sidebar: SessionSidebar, session_id: str) -> None:
+            super().__init__()
+            self.sidebar = sidebar
+            self.session_id = session_id
+
+        @property
+        def control(self) -> SessionSidebar:
+            return self.sidebar
+
+    def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self._rows: list[_Row] = []
+        self._by_id: dict[str, Session] = {}
+        self._states: dict[str, str] = {}
+        self._selected: str | None = None
+        self._name_width = name_width(SIDEBAR_WIDTH - 1)
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Filter sessions", id="session-filter")
+        yield SessionList(id="session-list")
+
+    @property
+    def option_list(self) -> SessionList:
+        return self.query_one(SessionList)
+
+    @property
+    def selected_id(self) -> str | None:
+        return self._selected
+
+    @property
+    def session_ids(self) -> list[str]:
+        """Ids of the sessions currently listed, in display order."""
+        return [opt.id for opt in self.option_list.options if opt.id and not opt.id.startswith(PROJECT_PREFIX)]
+
+    def set_sessions(self, sessions: Iterable[Session]) -> None:
+        self._rows = [
+            _Row(session, f"{session.name}\n{session.project}".lower()) for session in sessions
+        ]
+        self._by_id = {row.session.id: row.session for row in self._rows}
+        self._rebuild()
+
+    def update_session(self, session: Session) -> None:
+        """Refresh one row in place; a change of activity time re-sorts the list."""
+        old = self._by_id.get(session.id)
+        if old is None or old.last_active != session.last_active or old.project != session.project:
+            sessions = [row.session for row in self._rows if row.session.id != session.id]
+            sessions.insert(0, session)
+            sessions.sort(key=lambda item: item.last_active, reverse=True)
+            self.set_sessions(sessions)
+            return
+        for row in self._rows:
+            if row.session.id == session.id:
+                row.session = session
+                row.haystack = f"{session.name}\n{session.project}".lower()
+        self._by_id[session.id] = session
+        self._refresh_row(session.id)
+
+    def remove_session(self, session_id: str) -> None:
+        self.set_sessions(row.session for row in self._rows if row.session.id != session_id)
+
+    def set_state(self, session_id: str, state: str) -> None:
+        if self._states.get(session_id) == state:
+            return
+        self._states[session_id] = state
+        self._refresh_row(session_id)
+
+    def select(self, session_id: str | None) -> None:
+        self._selected = session_id
+        if session_id is None:
+            return
+        option_list = self.option_list
+        try:
+            option_list.highlighted = option_list.get_option_index(session_id)
+        except OptionDoesNotExist:
+            pass
+
+    def refresh_times(self) -> None:
+        self._rebuild()
+
+    def _refresh_row(self, session_id: str) -> None:
+        session = self._by_id.get(session_id)
+        if session is None:
+            return
+        try:
+            self.option_list.replace_option_prompt(session_id, self._prompt(session))
+        except OptionDoesNotExist:
+            pass
+
+    def _prompt(self, session: Session) -> Content:
+        icon, style = ICONS[session_icon(session, self._states.get(session.id))]
+        age = relative_time(session.last_active, self._clock())
+        name = clean(session.name).replace("\n", " ") or session.id
+        width = max(8, self._name_width)
+        if len(name) > width:
+            name = name[: width - 1] + "…"
+        return Content.assemble((icon, style), " ", name.ljust(width), " ", (age.rjust(6), "$text-muted"))
+
+    def _rebuild(self) -> None:
+        terms = self.filter_text.lower().split()
+        groups: dict[str, list[Session]] = {}
+        for row in self._rows:
+            if all(term in row.haystack for term in terms):
+                groups.setdefault(row.session.project, []).append(row.session)
+        options: list[Option] = []
+        header_width = self._name_width + 8
+        for project, sessions in groups.items():
+            label = short_path(clean(project)) or "(no project)"
+            if len(label) > header_width:
+                label = "…" + label[-(header_width - 1):]
+            header = Content.assemble((label, "bold $secondary"))
+            options.append(Option(header, id=PROJECT_PREFIX + project, disabled=True))
+            options.extend(SessionOption(session, self._prompt) for session in sessions)
+        option_list = self.option_list
+        option_list.set_options(options)
+        if self._selected is not None:
+            self.select(self._selected)
+
+    def watch_filter_text(self) -> None:
+        if self.is_mounted:
+            self._rebuild()
+
+    def on_resize(self) -> None:
+        new_width = name_width(self.size.width)
+        if self.size.width and new_width != self._name_width:
+            self._name_width = new_width
+            self._rebuild()
+
+    @on(Input.Changed, "#session-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter_text = event.value
+
+    @on(Input.Submitted, "#session-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.option_list.focus()
+        if self.option_list.highlighted is None and self.session_ids:
+            self.select(self.session_ids[0])
+
+    @on(OptionList.OptionSelected)
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id
+        if option_id and not option_id.startswith(PROJECT_PREFIX):
+            self._selected = option_id
+            self.post_message(self.SessionChosen(self, option_id))

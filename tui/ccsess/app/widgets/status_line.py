@@ -1,0 +1,58 @@
+"""One line under the prompt: model, permission mode, process state, cost and tokens of the session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ccsess.app.formatting import clean, format_tokens
+
+STATE_STYLES = {
+    "cold": "$text-muted",
+    "starting": "$accent",
+    "warm": "$success",
+    "streaming": "bold $accent",
+    "retrying": "bold $warning",
+    "stopping": "$warning",
+    "failed": "bold $error",
+}
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    model: str = ""
+    permission_mode: str = "default"
+    state: str = "cold"
+    detail: str = ""
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    session_name: str = ""
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    info: reactive[StatusInfo | None] = reactive(None, layout=False)
+
+    def render(self) -> Content:
+        info = self.info
+        if info is None:
+            return Content("no session")
+        state = info.state + (f" {info.detail}" if info.detail else "")
+        return Content.assemble(
+            ("model ", "$text-muted"), (clean(info.model) or "default", "bold $text"),
+            (" │ ", "$panel-lighten-2"),
+            ("mode ", "$text-muted"), (clean(info.permission_mode), "$text"),
+            (" │ ", "$panel-lighten-2"),
+            (clean(state), STATE_STYLES.get(info.state, "$text")),
+            (" │ ", "$panel-lighten-2"),
+            (f"${info.cost_usd:.4f}", "$text"),
+            (" │ ", "$panel-lighten-2"),
+            (f"{format_tokens(info.input_tokens)} in · {format_tokens(info.output_tokens)} out", "$text"),
+        )

@@ -1,0 +1,45 @@
+"""``ccsess`` with no subcommand: open the Textual app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ccsess.core import paths
+from ccsess.core.config import ConfigError, load_config
+from ccsess.core.store import Store, StoreError
+
+
+def open_tui(args: argparse.Namespace) -> int:
+    """Load config and store, run the app; a problem before the UI starts is one line and an exit code."""
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"ccsess: {error}", file=sys.stderr)
+        return 2
+    try:
+        store = Store(paths.data_dir(getattr(args, "data_dir", None)))
+    except StoreError as error:
+        print(f"ccsess: {error}", file=sys.stderr)
+        return 1
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("ccsess: the interactive app needs a terminal; see `ccsess --help` for commands", file=sys.stderr)
+        return 2
+
+    from ccsess.app import make_app
+    from ccsess.app.themes import shipped_theme_dirs
+
+    app = make_app(store, config, theme_dirs=[*shipped_theme_dirs(), paths.user_themes_dir()],
+                   default_project=os.getcwd())
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if app.engine is not None:
+            try:
+                app.engine.shutdown(5.0)
+            except Exception:
+                pass
+    return app.return_code or 0
