@@ -391,20 +391,21 @@ async def test_palette_open_in_claude_runs_resume_and_reloads(seeded, tmp_path, 
     app = build(store, Config(claude=str(script)))
     monkeypatch.setattr(type(app), "suspend", lambda self: contextlib.nullcontext())
     synced: list[str] = []
-    import ccsess.core.importer as importer
+    import ccsess.app.screens.session_actions as session_actions
 
     def fake_sync(store_, session_id):
         synced.append(session_id)
         store_.append_message(session_id, message("user", text("typed inside claude"), created=NOW))
         return 1
 
-    monkeypatch.setattr(importer, "sync_session", fake_sync, raising=False)
+    monkeypatch.setattr(session_actions, "sync_session", fake_sync)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
         await run_palette(app, pilot, "Open in Claude")
         await pilot.pause()
         assert record.read_text().split() == [str(project), "--resume", "11111111-2222-3333-4444-555555555555"]
         assert synced == ["older001"]
+        assert app.engine.released == ["older001"]
         assert "typed inside claude" in screen_text(app)
 
 

@@ -73,6 +73,7 @@ class ScriptedEngine:
         self._gate = threading.Event()
         self._streaming: set[str] = set()
         self.states: dict[str, str] = {}
+        self.released: list[str] = []
 
     # API ---------------------------------------------------------------------------------------------------
 
@@ -160,6 +161,9 @@ class ScriptedEngine:
 
     def is_streaming(self, session_id: str) -> bool:
         return session_id in self._streaming
+
+    def release(self, session_id: str, timeout: float = 5.0) -> None:
+        self.released.append(session_id)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self.calls.append(("shutdown",))

@@ -65,6 +65,20 @@ def test_resume_after_the_idle_process_was_reaped(kit, mock_api):
     assert starts == ["new", "resume"]
 
 
+def test_release_closes_the_process_and_the_next_send_resumes(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    kit.turn(sid, "remember the word otter")
+    process = engine._live[sid].process
+    engine.release(sid)
+    assert not process.alive
+    assert engine.state(sid) == "cold"
+    kit.turn(sid, "and now")
+    assert "remember the word otter" in _request_texts(mock_api.requests[-1])
+    starts = [e.detail["mode"] for e in kit.store.events(sid) if e.kind == "start"]
+    assert starts == ["new", "resume"]
+
+
 def test_stop_keeps_the_partial_and_the_process(kit, mock_api):
     engine = kit.start()
     sid = kit.new_session()

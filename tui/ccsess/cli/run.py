@@ -84,7 +84,7 @@ def _read_prompt(args: argparse.Namespace) -> str:
 
 def _session_for(args: argparse.Namespace, ctx: Any, prompt: str) -> Any:
     store, config = ctx.store, ctx.config
-    if args.session:
+    if args.session is not None:
         if args.project:
             raise _UsageError("--project only applies to a new session")
         session = store.resolve(args.session)
@@ -119,7 +119,7 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
     engine = Engine(ctx.store, ctx.config, events.put)
     printer = _ReplyPrinter(ctx.stdout, clean=_is_tty(ctx.stdout))
     try:
-        if args.session and args.model and args.model != session.model:
+        if args.session is not None and args.model and args.model != session.model:
             engine.set_model(session.id, args.model)
         engine.send(session.id, prompt)
         return _follow(engine, session.id, events, printer, ctx)

@@ -17,6 +17,7 @@ import queue
 import select
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -34,6 +35,25 @@ log = logging.getLogger(__name__)
 READ_SIZE = 65536
 TICK_SECONDS = 0.25
 _CLOSE = object()
+
+
+FIFO_DIR_PREFIX = "ccsess-stdin-"
+# A FIFO's dir lives only for the few milliseconds of a spawn; one older than this was left by a killed ccsess.
+STALE_FIFO_SECONDS = 60.0
+
+
+def _remove_stale_fifo_dirs() -> None:
+    cutoff = time.time() - STALE_FIFO_SECONDS
+    for path in Path(tempfile.gettempdir()).glob(FIFO_DIR_PREFIX + "*"):
+        try:
+            st = path.lstat()
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mtime > cutoff:
+                continue
+            for entry in path.iterdir():
+                entry.unlink()
+            path.rmdir()
+        except OSError:
+            continue
 
 
 class SpawnError(Exception):
@@ -83,7 +103,8 @@ class ClaudeProcess:
             self._stderr_offset = self.stderr_path.stat().st_size
         except FileNotFoundError:
             self._stderr_offset = 0
-        fifo_dir = tempfile.mkdtemp(prefix="ccsess-stdin-")
+        _remove_stale_fifo_dirs()
+        fifo_dir = tempfile.mkdtemp(prefix=FIFO_DIR_PREFIX)
         fifo_path = os.path.join(fifo_dir, "stdin")
         stderr_path = str(self.stderr_path)
         try:

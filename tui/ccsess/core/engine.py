@@ -113,7 +113,10 @@ class Engine(HistoryActions):
             return live.state if live is not None else "cold"
 
     def is_streaming(self, session_id: str) -> bool:
-        return self.state(session_id) in BUSY_STATES
+        with self._lock:
+            live = self._live.get(session_id)
+            # A turn written to a claude that has printed nothing yet is still in flight.
+            return live is not None and (live.state in BUSY_STATES or live.recorder is not None)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close every process: stop running turns, end input, wait, then terminate what is left."""
@@ -122,20 +125,37 @@ class Engine(HistoryActions):
             lives = list(self._live.values())
             self._live.clear()
             for live in lives:
-                live.closing = True
-                if live.recorder is not None:
-                    live.recorder.mark_stopping()
-                    self._control(live, {"subtype": "interrupt"})
-                live.pending.clear()
-                live.process.close_stdin()
+                self._end_input(live)
             processes = [live.process for live in lives] + self._closing
+        self._wait_closed(processes, timeout)
+        self._reaper.join(timeout=1.0)
+
+    def release(self, session_id: str, timeout: float = 5.0) -> None:
+        """Close this session's claude and wait for it to exit, so that another program can resume the
+        Claude session without two writers forking its file. The next send resumes it."""
+        with self._lock:
+            live = self._live.pop(session_id, None)
+            if live is None:
+                return
+            self._end_input(live)
+        self._wait_closed([live.process], timeout)
+
+    def _end_input(self, live: LiveSession) -> None:
+        live.closing = True
+        if live.recorder is not None:
+            live.recorder.mark_stopping()
+            self._control(live, {"subtype": "interrupt"})
+        live.pending.clear()
+        live.process.close_stdin()
+
+    @staticmethod
+    def _wait_closed(processes: list[ClaudeProcess], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         for process in processes:
             process.wait(max(0.0, deadline - time.monotonic()))
         for process in processes:
             if process.alive:
                 process.close(timeout=0.5)
-        self._reaper.join(timeout=1.0)
 
     # Turns ----------------------------------------------------------------------------------------------------
 

@@ -52,8 +52,10 @@ def ensure_private_dir(path: Path) -> Path:
     if not path.is_dir():
         raise DataDirError(f"cannot use {path}: it exists and is not a directory")
     try:
-        if stat.S_IMODE(path.stat().st_mode) != 0o700:
-            path.chmod(0o700)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        # Take group and other access away, but never add any: a dir the user made read-only stays so.
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
     except OSError as exc:
         raise DataDirError(f"cannot use {path}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):

@@ -15,7 +15,7 @@ from tinydb.table import Table
 
 from ccsess.core.models import SCHEMA_VERSION, Session, new_id
 from ccsess.core.storage import JournaledStorage, Tables
-from ccsess.core.store_errors import CorruptFile, StoreLocked
+from ccsess.core.store_errors import CorruptFile, StoreError, StoreLocked
 
 META_TABLE = "_meta"
 META_KEY = "schema"
@@ -133,6 +133,8 @@ class StoreFile:
             raise StoreLocked(
                 f"the data dir {self.data_dir} is locked by another ccsess process; try again"
             ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
         try:
             yield
         finally:

@@ -257,7 +257,7 @@ def parse_line(obj: dict[str, Any]) -> list[Item]:
     kind = obj.get("type", "")
     if obj.get("parent_tool_use_id"):
         return [Other(str(kind), "subagent")]
-    parser = _PARSERS.get(kind)
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         return [Other(str(kind), str(obj.get("subtype", "")))]
     try:

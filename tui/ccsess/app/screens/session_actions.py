@@ -3,7 +3,6 @@ delete, archive, Open in Claude. Mixed into the main screen."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import time
@@ -17,6 +16,7 @@ from ccsess.app.commands import ModelProvider
 from ccsess.app.formatting import one_line, slug
 from ccsess.app.screens.dialogs import ConfirmDialog, ExportDialog, NewSessionDialog, TextPromptDialog
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
+from ccsess.core.importer import sync_session
 from ccsess.core.export import ExportError, export_session, render_markdown, write_export
 from ccsess.core.store_errors import StoreError
 
@@ -265,10 +265,8 @@ class SessionActions:
         if self.is_busy(session.id):
             self.notify("Wait for the reply to finish (or stop it) first.", severity="warning")
             return
-        engine = self.app.engine
-        release = getattr(engine, "release", None)
-        if callable(release):
-            release(session.id)
+        if self.app.engine is not None:
+            self.app.engine.release(session.id)
         argv = [self.app.config.claude, "--resume", session.claude_session_id]
         cwd = session.project if Path(session.project).is_dir() else None
         try:
@@ -285,19 +283,12 @@ class SessionActions:
     async def pick_up_claude_turns(self: MainScreen, session_id: str) -> None:
         """Bring turns made in interactive claude into the transcript."""
         try:
-            importer = importlib.import_module("ccsess.core.importer")
-        except ImportError:
-            importer = None
-        sync = getattr(importer, "sync_session", None)
-        if callable(sync):
-            try:
-                result = sync(self.app.store, session_id)
-            except Exception as error:
-                self.app.report_error("Could not read the turns made in claude", error)
-            else:
-                added = result if isinstance(result, int) else getattr(result, "added", None)
-                if added:
-                    self.notify(f"Picked up {added} new messages from claude")
+            added = sync_session(self.app.store, session_id)
+        except Exception as error:
+            self.app.report_error("Could not read the turns made in claude", error)
+        else:
+            if added:
+                self.notify(f"Picked up {added} new messages from claude")
         self.reload_sessions()
         await self.open_session(session_id)
 
