@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from ccsess.core.models import Message, Session  # noqa: E402
 from ccsess.core.storage import JournaledStorage  # noqa: E402
 from ccsess.core.store import Store  # noqa: E402
+from _common import print_table  # noqa: E402
 
 
 def message(n: int) -> Message:
@@ -73,8 +74,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--appends", type=int, default=20)
+    parser.add_argument("--small", action="store_true", help="tiny data and one run, to check the script works")
     args = parser.parse_args()
-    sizes = [(10, 10), (10_000, 10), (10, 10_000), (10_000, 10_000)]
+    large = 100 if args.small else 10_000
+    if args.small:
+        args.runs, args.appends = 1, 2
+    sizes = [(10, 10), (large, 10), (10, large), (large, large)]
     with tempfile.TemporaryDirectory() as tmp:
         cases = {size: Case(*build(Path(tmp), *size), first=100_000) for size in sizes}
         # Runs are interleaved so that load from other programs falls on every case alike.
@@ -83,14 +88,15 @@ def main() -> int:
                 case.run(args.appends)
     base = cases[sizes[0]]
     base_wall, base_cpu = statistics.median(base.wall), statistics.median(base.cpu)
-    print(f"append_message on an open store: median of {args.runs} interleaved runs x {args.appends} appends")
-    print(f"{'sessions':>9} {'messages':>9} {'wall':>10} {'ratio':>6} {'cpu':>10} {'ratio':>6}")
+    rows = []
     for size, case in cases.items():
         wall, cpu = statistics.median(case.wall), statistics.median(case.cpu)
-        print(
-            f"{size[0]:>9,} {size[1]:>9,} {wall * 1e3:>7.3f} ms {wall / base_wall:>6.2f}"
-            f" {cpu * 1e3:>7.3f} ms {cpu / base_cpu:>6.2f}"
-        )
+        rows.append([f"{size[0]:,}", f"{size[1]:,}", f"{wall * 1e3:.3f} ms", f"{wall / base_wall:.2f}",
+                     f"{min(case.wall) * 1e3:.3f}-{max(case.wall) * 1e3:.3f} ms",
+                     f"{cpu * 1e3:.3f} ms", f"{cpu / base_cpu:.2f}"])
+    print_table(
+        f"append_message on an open store (median of {args.runs} interleaved runs x {args.appends} appends)",
+        ["sessions", "messages", "wall", "ratio", "min-max", "cpu", "ratio"], rows)
     return 0
 
 

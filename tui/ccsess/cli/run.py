@@ -14,12 +14,14 @@ import queue
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ccsess.core import events as ev
-from ccsess.core.engine import Engine
 from ccsess.core.launch import PERMISSION_MODES
 from ccsess.core.sanitize import plain_text
+
+if TYPE_CHECKING:
+    from ccsess.core import events as ev
+    from ccsess.core.engine import Engine
 
 STOP_WAIT = 10.0
 DENIED_HEADLESS = ("ccsess run cannot ask for permission; rerun with --permission-mode acceptEdits "
@@ -115,6 +117,8 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
     except _UsageError as exc:
         ctx.err(str(exc))
         return 2
+    from ccsess.core.engine import Engine
+
     events: queue.Queue[ev.EngineEvent] = queue.Queue()
     engine = Engine(ctx.store, ctx.config, events.put)
     printer = _ReplyPrinter(ctx.stdout, clean=_is_tty(ctx.stdout))
@@ -130,6 +134,8 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
 
 def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent], printer: _ReplyPrinter,
             ctx: Any) -> int:
+    from ccsess.core import events as ev
+
     failed = False
     stopping_since: float | None = None
     while True:
