@@ -60,6 +60,7 @@ def test_api_failure_exits_1_with_retries_on_stderr(run_env, project, mock_api):
     done = ccsess(run_env, project, "@@err401 hi")
     assert done.returncode == 1
     assert "retrying 1/2 in" in done.stderr and "Invalid API key" in done.stderr
+    assert done.stdout == ""
     assert "Traceback" not in done.stderr
     assert all(line.startswith("ccsess: ") for line in done.stderr.splitlines())
 

@@ -69,7 +69,7 @@ def test_binary_not_executable(env, project, data_dir, tmp_path):
     plain.chmod(0o644)
     done = ccsess(dict(env, CCSESS_CLAUDE=str(plain)), project, "run", "hi", "--new", "f2")
     assert done.returncode == 1 and done.stdout == ""
-    assert str(plain) in one_clear_stderr(done)
+    assert str(plain) in one_clear_stderr(done) and "not executable" in done.stderr
     assert session_named(data_dir, "f2").status == "failed"
     retry_works(env, project, data_dir, "f2")
 
@@ -210,6 +210,7 @@ def test_resume_of_a_conversation_claude_lost_real(real_env, project, data_dir, 
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout.rstrip().endswith("still there?")
+    assert "claude no longer has this conversation's history" in done.stderr
     store = Store(data_dir)
     session = store.resolve("lost")
     assert session.status == "idle"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as s
 
-from ccsess.core.sanitize import plain_text
+from ccsess.core.sanitize import plain_text, visible_text
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,8 @@ def test_output_never_holds_escape_or_control_characters(text):
 def test_pieces_are_safe_on_their_own(pieces):
     joined = "".join(plain_text(p) for p in pieces)
     assert "\x1b" not in joined and "\x9b" not in joined
+
+
+def test_visible_text_draws_control_characters_as_pictures():
+    assert visible_text("a\x1b[2Jb\x07c\x7fd\x9be") == "a␛[2Jb␇c␡d<0x9b>e"
+    assert visible_text("line\n\tindented") == "line\n\tindented"

@@ -188,6 +188,7 @@ async def test_tui_shows_escapes_as_text(data_dir, project):
             for segment in strip:
                 assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", segment.text), repr(segment.text)
         assert "red" in shown
+        assert "␛[2J" in shown and "␛]0;pwned title␇" in shown
 
 
 # Exported Markdown is inert -------------------------------------------------------------------------------------

@@ -8,14 +8,15 @@ import re
 import time
 from typing import Any
 
-from ccsess.core.sanitize import plain_text
+from ccsess.core.sanitize import visible_text
 
 
 def clean(text: str | None) -> str:
-    """Text from a model, a tool or a file with every terminal control sequence removed."""
+    """Text from a model, a tool or a file with every control character drawn as a visible stand-in, so an
+    escape sequence shows as text and never reaches the terminal."""
     if not text:
         return ""
-    return plain_text(text.replace("\r\n", "\n"))
+    return visible_text(text.replace("\r\n", "\n"))
 
 
 def one_line(text: str, width: int = 60) -> str:

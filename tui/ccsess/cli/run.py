@@ -68,7 +68,9 @@ class _ReplyPrinter:
         self.write(text)
 
     def completed(self, message: Any, replaces_streamed: bool) -> None:
-        if message.role == "assistant" and message.text and (replaces_streamed or not self.streamed_in_message):
+        # An API error arrives as a made-up assistant message; its reason goes to stderr, not into the reply.
+        shown = message.role == "assistant" and message.text and not (message.error and message.synthetic)
+        if shown and (replaces_streamed or not self.streamed_in_message):
             self.write("\n\n" if self.last != "\n" else "")
             self.write(message.text)
         self.streamed_in_message = False
@@ -164,6 +166,8 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
                 ctx.err(f"denied {plain_text(event.tool_name)} by the permission mode")
             elif isinstance(event, ev.ApiRetry):
                 ctx.err(plain_text(event.describe()))
+            elif isinstance(event, ev.Notice):
+                ctx.err(plain_text(event.text))
             elif isinstance(event, ev.ModelFallback):
                 ctx.err(f"model fell back to {plain_text(event.fallback_model)}")
             elif isinstance(event, ev.SessionFailed):

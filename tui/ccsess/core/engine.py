@@ -217,6 +217,9 @@ class Engine(HistoryActions):
         self._log(session_id, "start", pid=process.pid, mode=plan.mode, model=session.model,
                   permission_mode=session.permission_mode)
         self._set_state(live, "starting")
+        if plan.notice:
+            self._log(session_id, "error", message=plan.notice)
+            self.emit(ev.Notice(session_id, plan.notice))
         return live
 
     def _make_room(self) -> None:

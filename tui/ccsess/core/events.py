@@ -128,6 +128,13 @@ class ProcessExited(EngineEvent):
 
 
 @dataclass(frozen=True)
+class Notice(EngineEvent):
+    """Something the user should know that is not a failure."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class SessionFailed(EngineEvent):
     """A user-facing failure: the text says what happened and what to do."""
 

@@ -46,6 +46,7 @@ class LaunchPlan:
     argv: list[str]
     mode: str  # new, resume, fork
     claude_session_id: str | None  # None while a fork's id is not known yet
+    notice: str = ""
 
 
 def claude_config_dir(env: Mapping[str, str]) -> Path:
@@ -66,9 +67,12 @@ def claude_has_session(env: Mapping[str, str], claude_session_id: str) -> bool:
 
 def resolve_program(program: str, env: Mapping[str, str]) -> str:
     found = shutil.which(program, path=env.get("PATH", os.defpath))
-    if found is None:
-        raise LaunchRefused(NOT_FOUND_HELP.format(program=program), "not_found")
-    return found
+    if found is not None:
+        return found
+    if os.sep in program and os.path.isfile(program):
+        raise LaunchRefused(f"the claude CLI at {program} is not executable (chmod +x it, or set `claude` in "
+                            "config.toml to the right file)", "not_found")
+    raise LaunchRefused(NOT_FOUND_HELP.format(program=program), "not_found")
 
 
 def check_permission_mode(mode: str, env: Mapping[str, str]) -> str:
@@ -97,4 +101,9 @@ def plan_launch(program: str, session: Session, env: Mapping[str, str]) -> Launc
     claude_id = session.claude_session_id or str(uuid.uuid4())
     if claude_has_session(env, claude_id):
         return LaunchPlan(argv + ["--resume", claude_id], "resume", claude_id)
-    return LaunchPlan(argv + ["--session-id", claude_id], "new", claude_id)
+    notice = ""
+    # The prompt being sent is already stored, so more than one message means earlier turns claude has lost.
+    if session.message_count > 1 and (session.claude_session_id or fork is not None):
+        notice = ("claude no longer has this conversation's history, so this reply starts without it; "
+                  "the transcript in ccsess is kept")
+    return LaunchPlan(argv + ["--session-id", claude_id], "new", claude_id, notice)

@@ -2,7 +2,8 @@
 
 Model text is data: an escape sequence in a reply must not move the cursor, retitle the window, write the
 clipboard (OSC 52) or talk to the terminal in any other way. ``plain_text`` removes every escape sequence and every
-C0/C1 control character except newline and tab. Because each ESC and each control character is removed, text
+C0/C1 control character except newline and tab; ``visible_text`` keeps them in sight instead, each control
+character drawn as its Unicode control picture (ESC as ``␛``), for a screen that shows what the model sent. Because each ESC and each control character is removed, text
 cut anywhere (a streamed delta) is safe on its own: a sequence split over two deltas loses its ESC in the first
 and prints as harmless characters in the second.
 """
@@ -28,3 +29,20 @@ def plain_text(text: str) -> str:
     if not _CONTROLS.search(text):
         return text
     return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<{code:#04x}>"
+
+
+def visible_text(text: str) -> str:
+    """``text`` with every control character but newline and tab replaced by a printable stand-in, so an
+    escape sequence shows as text (``␛[2J``) and does nothing."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(_picture, text)

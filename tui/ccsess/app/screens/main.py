@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -13,11 +15,13 @@ from ccsess.app.screens.session_actions import SessionActions
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
-from ccsess.app.widgets.sidebar import SessionSidebar
+from ccsess.app.widgets.sidebar import SessionSidebar, leading_sessions
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
-from ccsess.core import events as ev
 from ccsess.core.models import Session
 from ccsess.core.store_errors import StoreError
+
+if TYPE_CHECKING:
+    from ccsess.core import events as ev
 
 EMPTY_TEXT = (
     "No session open.\n\n"
@@ -25,10 +29,20 @@ EMPTY_TEXT = (
     "press ctrl+n for a new session, or pick one on the left.\n"
     "ctrl+p opens the command palette."
 )
+# Lines of the session list saved for the next start: more than any terminal shows at once.
+RECENT_LINES = 200
 BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
 # Actions that need an open session; shown greyed out without one.
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "copy_last_reply", "copy_transcript",
                    "rename", "delete", "archive", "open_in_claude"}
+
+
+def save_recent_view(store, sessions) -> None:
+    """Let the next window show the first screen of this list before reading the whole index."""
+    try:
+        store.save_recent_view(leading_sessions(sessions, RECENT_LINES))
+    except (AttributeError, OSError, StoreError):
+        pass
 
 
 class MainScreen(SessionActions, Screen):
@@ -81,13 +95,30 @@ class MainScreen(SessionActions, Screen):
         return self._session
 
     async def on_mount(self) -> None:
-        self.reload_sessions()
+        recent = self.app.recent_view
+        if recent is not None:
+            self.sidebar.set_sessions(recent.sessions)
+        else:
+            self.reload_sessions()
         await self.open_session(None)
         self.prompt.focus()
         self.set_interval(60, self.sidebar.refresh_times)
+        self.call_after_refresh(self._after_first_frame, recent is None)
+
+    def _after_first_frame(self, listed_all: bool) -> None:
+        """The first frame showed either every session or the saved first screen of them (see
+        ``core.store_recent``); in the second case the full list takes its place now, unchanged on screen."""
+        if not listed_all:
+            try:
+                self.reload_sessions()
+            except StoreError as error:
+                self.app.report_error("Could not read the sessions", error)
+        self.app.after_first_frame()
+        if listed_all:
+            save_recent_view(self.app.store, self.sidebar.sessions)
 
     def reload_sessions(self) -> None:
-        self.sidebar.set_sessions(self.app.store.list_sessions())
+        self.sidebar.set_sessions(self.app.store.list_summaries())
         self.sidebar.select(self.session_id)
 
     async def open_session(self, session_id: str | None) -> None:
@@ -202,6 +233,8 @@ class MainScreen(SessionActions, Screen):
     # Engine events -------------------------------------------------------------------------------------------
 
     async def handle_engine_event(self, event: ev.EngineEvent) -> None:
+        from ccsess.core import events as ev
+
         sid = event.session_id
         current = sid == self.session_id
         conversation = self.conversation
@@ -229,6 +262,8 @@ class MainScreen(SessionActions, Screen):
         elif isinstance(event, ev.ModelFallback):
             self.app.notify_about(sid, f"Model {event.original_model} unavailable, using {event.fallback_model}",
                                   severity="warning")
+        elif isinstance(event, ev.Notice):
+            self.app.notify_about(sid, event.text, severity="warning", timeout=12)
         elif isinstance(event, ev.PermissionDenied):
             self.app.notify_about(sid, f"{event.tool_name} was denied", severity="warning")
         elif isinstance(event, ev.TurnFinished):
