@@ -19,6 +19,8 @@ test: $(BIN)/ccsess
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(BIN)/ccsess
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python tests/support/claude_cli.py --install $(CLAUDE_VERSION)
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -1,0 +1,1 @@
+"""Reference apps and peers the bench scripts measure ccsess against."""
