@@ -30,6 +30,7 @@ class LineReader:
         self.messages: list[dict] = []
         self.junk: list[str] = []
         self.eof = False
+        self.unread = 0
 
     def _feed(self, data: str) -> list[dict]:
         self.raw += data
@@ -62,14 +63,14 @@ class LineReader:
         return self._feed(data)
 
     def until(self, predicate: Callable[[dict], bool], timeout: float = 60.0) -> dict:
-        """Read until a message (seen from now on, or already buffered unread) matches; return it."""
+        """Read until a message after the last one returned (already buffered or still to come) matches."""
         deadline = time.monotonic() + timeout
-        start = len(self.messages)
-        checked = start
+        checked = self.unread
         while True:
-            for message in self.messages[checked:]:
-                if predicate(message):
-                    return message
+            for position in range(checked, len(self.messages)):
+                if predicate(self.messages[position]):
+                    self.unread = position + 1
+                    return self.messages[position]
             checked = len(self.messages)
             if self.eof:
                 raise EOFError(f"process ended before the expected line; last lines: {self._tail()}")
