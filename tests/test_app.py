@@ -470,7 +470,8 @@ async def test_escape_sequences_never_reach_the_screen(data_dir, project):
         app.emit_engine_event(ev.TextDelta(session.id, "live \x1b[5mblink"))
         await pilot.pause()
         shown = screen_text(app)
-        assert "\x1b" not in shown and "red text" in shown and "live blink" in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "red ␛[31mtext␛[0m" in shown and "live ␛[5mblink" in shown
 
 
 async def test_long_session_opens_with_recent_messages_and_loads_earlier(data_dir, project):

@@ -64,9 +64,11 @@ class Terminal:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-@pytest.mark.skipif(not CCSESS.exists(), reason="ccsess is not installed in this environment")
 def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed; this end-to-end test needs it (apt-get install tmux)")
+    if not CCSESS.exists():
+        pytest.fail(f"the ccsess command is not installed at {CCSESS}; `make test` installs it")
     project = tmp_path / "project"
     project.mkdir()
     env = {

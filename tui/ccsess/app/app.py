@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -17,13 +18,14 @@ from ccsess.app.clipboard import describe_copy, system_copy
 from ccsess.app.commands import SessionProvider
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
 from ccsess.app.messages import EngineEventReceived
-from ccsess.app.screens.dialogs import PermissionDialog
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
-from ccsess.core import events as ev
 from ccsess.core.store_errors import StoreError
 
-EngineFactory = Callable[[Any, Any, Callable[[ev.EngineEvent], None], Mapping[str, str]], Any]
+if TYPE_CHECKING:
+    from ccsess.core import events as ev
+
+EngineFactory = Callable[[Any, Any, Callable[[Any], None], Mapping[str, str]], Any]
 
 # (palette title, help, screen action)
 PALETTE_COMMANDS: list[tuple[str, str, str]] = [
@@ -40,6 +42,8 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Delete session", "Remove this session from ccsess (asks first)", "delete"),
     ("Archive session", "Hide this session from the list, keep its data", "archive"),
     ("Open in Claude", "Continue this session in interactive claude, then come back", "open_in_claude"),
+    ("Search messages", "Find sessions by the words in their messages", "search_messages"),
+    ("Import Claude Code sessions", "Bring in the sessions kept in ~/.claude/projects", "import_sessions"),
 ]
 
 
@@ -58,14 +62,17 @@ class CcsessApp(App):
         super().__init__()
         self.store = store
         self.config = config
-        self.engine: Any = None
+        self._engine: Any = None
+        self.engine_factory: EngineFactory | None = None
         self.claude_env: dict[str, str] = dict(claude_env or {})
         self.clock = clock
         self.default_project = default_project or os.getcwd()
         self.system_clipboard = system_clipboard
         self._theme_dirs = list(theme_dirs) if theme_dirs is not None else shipped_theme_dirs()
         self._startup_problems: list[str] = []
+        self._store_problems_shown = 0
         self._theme_ready = False
+        self.recent_view = _recent_view(store)
         self._load_themes()
 
     # Setup ---------------------------------------------------------------------------------------------------
@@ -82,6 +89,8 @@ class CcsessApp(App):
         self.theme = wanted
 
     def _stored_setting(self, key: str) -> Any:
+        if self.recent_view is not None:
+            return self.recent_view.settings.get(key)
         try:
             return self.store.get_setting(key)
         except StoreError as error:
@@ -98,10 +107,23 @@ class CcsessApp(App):
         keymap, problems = keymap_from_config(getattr(self.config, "keymap", None))
         if keymap:
             self.set_keymap(keymap)
-        for line in [*getattr(self.store, "problems", []), *self._startup_problems, *problems]:
+        for line in [*self._startup_problems, *problems]:
             self.notify(line, severity="warning", timeout=15, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
+
+    def after_first_frame(self) -> None:
+        """Work the first frame does not wait for: report what the store found when it read the index, build the
+        engine, and import in the background what opening a session or a dialog will need."""
+        self.notify_store_problems()
+        _ = self.engine
+        threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
+
+    def notify_store_problems(self) -> None:
+        problems = list(getattr(self.store, "problems", []))
+        for line in problems[self._store_problems_shown:]:
+            self.notify(line, severity="warning", timeout=15, markup=False)
+        self._store_problems_shown = len(problems)
 
     def _theme_changed(self, theme: Theme) -> None:
         if not self._theme_ready:
@@ -110,6 +132,23 @@ class CcsessApp(App):
             self.store.set_setting("theme", theme.name)
         except StoreError as error:
             self.report_error("Could not save the theme", error)
+
+    @property
+    def engine(self) -> Any:
+        """The engine, built on first use: importing it (and pexpect) is not needed to paint the first frame."""
+        if self._engine is None and self.engine_factory is not None:
+            factory, self.engine_factory = self.engine_factory, None
+            self._engine = factory(self.store, self.config, self.emit_engine_event, dict(self.claude_env))
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Any) -> None:
+        self._engine = engine
+
+    @property
+    def engine_started(self) -> Any:
+        """The engine if it was built, else None (so shutting down never builds one)."""
+        return self._engine
 
     @property
     def main_screen(self) -> MainScreen:
@@ -125,6 +164,8 @@ class CcsessApp(App):
         self.post_message(EngineEventReceived(event))
 
     async def on_engine_event_received(self, message: EngineEventReceived) -> None:
+        from ccsess.core import events as ev
+
         event = message.event
         if isinstance(event, ev.PermissionRequested):
             self._ask_permission(event)
@@ -136,6 +177,8 @@ class CcsessApp(App):
         await screen.handle_engine_event(event)
 
     def _ask_permission(self, event: ev.PermissionRequested) -> None:
+        from ccsess.app.screens.dialogs import PermissionDialog
+
         name = event.session_id
         try:
             name = self.store.get_session(event.session_id).name
@@ -211,12 +254,32 @@ class CcsessApp(App):
         self.search_themes()
 
     async def action_quit(self) -> None:
-        if self.engine is not None:
+        engine = self.engine
+        if engine is not None:
             try:
-                await asyncio.to_thread(self.engine.shutdown, 5.0)
+                await asyncio.to_thread(engine.shutdown, 5.0)
             except Exception:
                 pass
         self.exit()
+
+
+def _recent_view(store) -> Any:
+    """What the store saved of the first screen of sessions, if still current (see ``core.store_recent``)."""
+    try:
+        return store.recent_view()
+    except (AttributeError, OSError, StoreError):
+        return None
+
+
+def _import_for_later() -> None:
+    import importlib
+
+    for module in ("textual.widgets._markdown", "ccsess.core.events", "ccsess.app.screens.dialogs",
+                   "ccsess.core.export", "ccsess.core.search"):
+        try:
+            importlib.import_module(module)
+        except Exception:
+            pass
 
 
 def default_engine_factory(store, config, emit, env):
@@ -232,6 +295,5 @@ def make_app(store, config, *, env: Mapping[str, str] | None = None,
     """The app, with its engine; the command line and the tests both build it here."""
     app = CcsessApp(store, config, claude_env=env, clock=clock, default_project=default_project,
                     theme_dirs=theme_dirs, system_clipboard=system_clipboard)
-    if engine_factory is not None:
-        app.engine = engine_factory(store, config, app.emit_engine_event, dict(env or {}))
+    app.engine_factory = engine_factory
     return app

@@ -15,7 +15,7 @@ class SessionProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for session in self.app.store.list_sessions():
+        for session in self.app.store.list_summaries():
             label = f"Open: {clean(session.name)}"
             score = matcher.match(label)
             if score > 0:

@@ -17,7 +17,8 @@ SCREEN_BINDINGS = [
     Binding("ctrl+s", "export", "Export", id="export"),
     Binding("ctrl+o", "switch_model", "Model", id="switch_model"),
     Binding("ctrl+f", "focus_filter", "Find", id="focus_filter", show=False),
-    Binding("ctrl+g", "focus_prompt", "Prompt", id="focus_prompt", show=False),
+    Binding("ctrl+g", "search_messages", "Search", id="search", show=False),
+    Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),
 ]
 
 APP_BINDINGS = [

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from ccsess.core.events import EngineEvent
+if TYPE_CHECKING:
+    from ccsess.core.events import EngineEvent
 
 
 class EngineEventReceived(Message):

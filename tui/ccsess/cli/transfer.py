@@ -9,9 +9,7 @@ from typing import Any
 
 from ccsess.cli.context import Context
 from ccsess.core.export import BRANCHES, FORMATS, ExportError, export_session, write_export
-from ccsess.core.importer import import_sessions
 from ccsess.core.sanitize import plain_text
-from ccsess.core.search import search
 
 PROGRESS_MIN_FILES = 20
 MALFORMED_SHOWN = 20
@@ -82,6 +80,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     if source and not Path(source).expanduser().is_dir():
         ctx.err(f"cannot import from {source}: it is not a directory")
         return 1
+    from ccsess.core.importer import import_sessions
+
     report = import_sessions(
         ctx.store, source, project=args.project, dry_run=args.dry_run, progress=progress if tty else None
     )
@@ -98,6 +98,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
+    from ccsess.core.search import search
+
     query = " ".join(args.text)
     hits = search(ctx.store, query, args.limit, per_session=3)
     names = {s.id: s.name for s in ctx.store.list_sessions(include_archived=True)}

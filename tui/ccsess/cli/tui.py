@@ -19,7 +19,9 @@ def open_tui(args: argparse.Namespace) -> int:
         print(f"ccsess: {error}", file=sys.stderr)
         return 2
     try:
-        store = Store(paths.data_dir(getattr(args, "data_dir", None)))
+        store = Store(paths.data_dir(getattr(args, "data_dir", None)), defer_open=True)
+        if store.recent_view() is None:
+            store.open_index()
     except StoreError as error:
         print(f"ccsess: {error}", file=sys.stderr)
         return 1
@@ -28,6 +30,7 @@ def open_tui(args: argparse.Namespace) -> int:
         return 2
 
     from ccsess.app import make_app
+    from ccsess.app.screens.main import save_recent_view
     from ccsess.app.themes import shipped_theme_dirs
 
     app = make_app(store, config, theme_dirs=[*shipped_theme_dirs(), paths.user_themes_dir()],
@@ -37,9 +40,14 @@ def open_tui(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        if app.engine is not None:
+        if app.engine_started is not None:
             try:
-                app.engine.shutdown(5.0)
+                app.engine_started.shutdown(5.0)
             except Exception:
                 pass
+        try:
+            if store.recent_view() is None:
+                save_recent_view(store, store.list_summaries())
+        except StoreError:
+            pass
     return app.return_code or 0

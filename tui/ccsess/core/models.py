@@ -12,7 +12,7 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 SCHEMA_VERSION = 1
 
@@ -84,6 +84,23 @@ class Session:
             if data.get(key):
                 values[key] = ForkPoint(**data[key])
         return cls(**values)
+
+
+class SessionSummary(NamedTuple):
+    """What a list of sessions needs of each: enough to sort, group, filter and draw a row. Much cheaper to
+    build than a Session when there are thousands."""
+
+    id: str
+    name: str
+    project: str
+    status: str
+    last_active: float
+    parent_id: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionSummary:
+        return cls(data["id"], data.get("name", ""), data.get("project", ""), data.get("status", "new"),
+                   data.get("last_active", 0.0), data.get("parent_id"))
 
 
 @dataclass

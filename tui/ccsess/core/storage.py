@@ -38,6 +38,34 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+_BLANK = object()
+_BAD = object()
+
+
+def _parse_lines(lines: list[bytes]) -> list[Any]:
+    """Each JSON line decoded, ``_BLANK`` for an empty line, ``_BAD`` for one that is not JSON. Decoding the
+    lines as one array is several times faster than one by one; a bad line sends it back to one by one."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) > 1:
+        try:
+            values = json.loads(b"[" + b",".join(filled) + b"]")
+        except (ValueError, UnicodeDecodeError):
+            values = None
+        if values is not None and len(values) == len(filled) and all(type(v) is dict for v in values):
+            decoded = iter(values)
+            return [next(decoded) if line.strip() else _BLANK for line in lines]
+    parsed: list[Any] = []
+    for line in lines:
+        if not line.strip():
+            parsed.append(_BLANK)
+            continue
+        try:
+            parsed.append(json.loads(line))
+        except (ValueError, UnicodeDecodeError):
+            parsed.append(_BAD)
+    return parsed
+
+
 class JournaledStorage(Storage):
     def __init__(self, path: str | os.PathLike[str], *, compact_min_bytes: int = MIN_COMPACT_BYTES) -> None:
         super().__init__()
@@ -185,12 +213,11 @@ class JournaledStorage(Storage):
         complete = chunk[: end + 1]
         start_offset = self._journal_offset
         self._journal_offset += len(complete)
-        for number, line in enumerate(complete.splitlines()):
-            if not line.strip():
+        lines = complete.splitlines()
+        for number, entry in enumerate(_parse_lines(lines)):
+            if entry is _BLANK:
                 continue
-            try:
-                entry = json.loads(line)
-            except (ValueError, UnicodeDecodeError):
+            if entry is _BAD:
                 self.bad_lines += 1
                 continue
             if start_offset == 0 and number == 0 and isinstance(entry, dict) and "journal" in entry:

@@ -16,12 +16,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccsess.core.atomic import clean_stale_temp_files
 from ccsess.core.models import STATUSES, Event, Message, Session, new_id, now
 from ccsess.core.paths import ensure_private_dir
-from ccsess.core.search import SearchIndex
 from ccsess.core.storage import Tables
 from ccsess.core.store_docs import (
     EVENTS,
@@ -50,6 +49,10 @@ from ccsess.core.store_errors import (
 )
 from ccsess.core.store_files import META_KEY, META_TABLE, StoreFile, meta_entry
 from ccsess.core.store_names import clean_name
+from ccsess.core.store_recent import SessionListing, Stamp
+
+if TYPE_CHECKING:
+    from ccsess.core.search import SearchIndex
 
 __all__ = [
     "AmbiguousSession",
@@ -70,8 +73,10 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
 
 
-class Store:
-    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0) -> None:
+class Store(SessionListing):
+    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, defer_open: bool = False) -> None:
+        """``defer_open`` leaves reading the index (and the checks that come with it) to the first call that
+        needs it or to ``open_index``, so a window can show ``recent_view`` first."""
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
         self.problems: list[str] = []
@@ -79,21 +84,36 @@ class Store:
         self.logs_dir = self.data_dir / "logs"
         for directory in (self.data_dir, self.sessions_dir, self.logs_dir):
             ensure_private_dir(directory)
-        for directory in (self.data_dir, self.sessions_dir):
-            clean_stale_temp_files(directory)
         self._mutex = threading.RLock()
+        self._opened = False
+        self._listed_stamp: Stamp | None = None
         self._files: OrderedDict[str, StoreFile] = OrderedDict()
         self._live_partials: set[tuple[str, str]] = set()
         self._search_index: SearchIndex | None = None
         self._index = StoreFile(
             self.data_dir / "index.json", data_dir=self.data_dir, lock_timeout=lock_timeout
         )
-        with self._index_tables():
-            pass
-        index_files = (self._index.path, self._index.storage.journal_path)
-        if not any(p.exists() for p in index_files) and any(self.sessions_dir.glob("*.json")):
-            with self._mutex, self._index.lock():
-                self._rebuild_index("the session index was missing")
+        if not defer_open:
+            self.open_index()
+
+    def open_index(self) -> None:
+        """Read the index, rebuilding it when it is missing; clear temp files a crashed writer left."""
+        with self._mutex:
+            if self._opened:
+                return
+            self._opened = True
+            try:
+                for directory in (self.data_dir, self.sessions_dir):
+                    clean_stale_temp_files(directory)
+                with self._index_tables():
+                    pass
+                index_files = (self._index.path, self._index.storage.journal_path)
+                if not any(p.exists() for p in index_files) and any(self.sessions_dir.glob("*.json")):
+                    with self._index.lock():
+                        self._rebuild_index("the session index was missing")
+            except BaseException:
+                self._opened = False
+                raise
 
     # Sessions -----------------------------------------------------------------------------------------------
 
@@ -282,6 +302,8 @@ class Store:
     def search_index(self) -> SearchIndex:
         """The full-text index, fed as finished messages are written (a cache; see ``search``)."""
         if self._search_index is None:
+            from ccsess.core.search import SearchIndex
+
             self._search_index = SearchIndex(self.data_dir)
         return self._search_index
 
@@ -328,6 +350,8 @@ class Store:
 
     @contextmanager
     def _index_tables(self) -> Iterator[Tables]:
+        if not self._opened:
+            self.open_index()
         with self._mutex, self._index.lock():
             try:
                 tables = self._index.load()
@@ -358,7 +382,21 @@ class Store:
                     if row.get("message_count"):
                         row = dict(row, message_count=0)
                         self._index.write_entries([entry(SESSIONS, session_id, row)])
+                else:
+                    row = self._catch_up_row(session_id, tables, row)
                 yield tables, row
+
+    def _catch_up_row(self, session_id: str, tables: Tables, row: dict[str, Any]) -> dict[str, Any]:
+        """Every change writes the session file's copy of the row (with the messages) before the index row, so
+        a crash between the two leaves the index behind: bring it up to the copy. Callers hold both locks."""
+        kept = tables.get(SESSION_COPY, {}).get(session_id)
+        if not isinstance(kept, dict):
+            return row
+        current = dict(clone(kept), message_count=len(tables.get(MESSAGES, {})))
+        if current == row:
+            return row
+        self._index.write_entries([entry(SESSIONS, session_id, current)])
+        return current
 
     def _change_row(self, session_id: str, change: Any) -> Session:
         with self._session_tables(session_id) as (_tables, row):

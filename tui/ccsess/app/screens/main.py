@@ -100,6 +100,7 @@ class MainScreen(SessionActions, Screen):
             self.sidebar.set_sessions(recent.sessions)
         else:
             self.reload_sessions()
+            save_recent_view(self.app.store, self.sidebar.sessions)
         await self.open_session(None)
         self.prompt.focus()
         self.set_interval(60, self.sidebar.refresh_times)
@@ -114,8 +115,6 @@ class MainScreen(SessionActions, Screen):
             except StoreError as error:
                 self.app.report_error("Could not read the sessions", error)
         self.app.after_first_frame()
-        if listed_all:
-            save_recent_view(self.app.store, self.sidebar.sessions)
 
     def reload_sessions(self) -> None:
         self.sidebar.set_sessions(self.app.store.list_summaries())

@@ -14,14 +14,18 @@ from textual.command import CommandPalette
 
 from ccsess.app.commands import ModelProvider
 from ccsess.app.formatting import one_line, slug
-from ccsess.app.screens.dialogs import ConfirmDialog, ExportDialog, NewSessionDialog, TextPromptDialog
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.core.importer import sync_session
-from ccsess.core.export import ExportError, export_session, render_markdown, write_export
 from ccsess.core.store_errors import StoreError
 
 if TYPE_CHECKING:
     from ccsess.app.screens.main import MainScreen
+
+
+def sync_session(store, session_id: str) -> int:
+    """Pick up turns made in interactive claude (the importer is loaded when first needed)."""
+    from ccsess.core.importer import sync_session as sync
+
+    return sync(store, session_id)
 
 
 class SessionActions:
@@ -55,6 +59,8 @@ class SessionActions:
                 self.reload_sessions()
                 await self.open_session(session.id)
                 self.prompt.focus()
+
+        from ccsess.app.screens.dialogs import NewSessionDialog
 
         self.app.push_screen(NewSessionDialog(f"Session {stamp}", self._default_project()), created)
 
@@ -168,6 +174,8 @@ class SessionActions:
             return
 
         def chosen(path: str | None) -> None:
+            from ccsess.core.export import ExportError, export_session, write_export
+
             if not path:
                 return
             try:
@@ -176,6 +184,8 @@ class SessionActions:
                 self.app.report_error("Export failed", error)
                 return
             self.notify(f"Exported to {written}", title="Export")
+
+        from ccsess.app.screens.dialogs import ExportDialog
 
         self.app.push_screen(ExportDialog(self.default_export_path()), chosen)
 
@@ -192,6 +202,8 @@ class SessionActions:
         session = self.session
         if session is None:
             return
+        from ccsess.core.export import render_markdown
+
         text = render_markdown(session, self.app.store.messages(session.id))
         self.app.copy_with_notice(text, "transcript")
 
@@ -214,6 +226,8 @@ class SessionActions:
             self.refresh_session_row(session.id)
             self.notify(f"Renamed to “{name}”")
 
+        from ccsess.app.screens.dialogs import TextPromptDialog
+
         self.app.push_screen(TextPromptDialog("Rename session", "Name", session.name, confirm="Rename",
                                               dialog_id="rename-dialog"), renamed)
 
@@ -235,6 +249,8 @@ class SessionActions:
             self.sidebar.remove_session(session.id)
             await self.open_session(None)
             self.notify(f"Deleted “{session.name}”")
+
+        from ccsess.app.screens.dialogs import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog(
             "Delete session?", f"“{session.name}” and its {session.message_count} messages will be removed "
@@ -291,6 +307,18 @@ class SessionActions:
                 self.notify(f"Picked up {added} new messages from claude")
         self.reload_sessions()
         await self.open_session(session_id)
+
+    # Search and import ----------------------------------------------------------------------------------------
+
+    def action_search_messages(self: MainScreen) -> None:
+        from ccsess.app.screens.search import search_messages
+
+        search_messages(self)
+
+    def action_import_sessions(self: MainScreen) -> None:
+        from ccsess.app.screens.claude_import import import_claude_sessions
+
+        import_claude_sessions(self)
 
     # Focus and theme -----------------------------------------------------------------------------------------
 

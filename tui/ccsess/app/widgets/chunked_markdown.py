@@ -10,16 +10,27 @@ request (when the reader scrolls up to them).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
 
 from ccsess.app.formatting import clean
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 CHUNK_CHARS = 6_000
 INITIAL_CHARS = 12_000
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def markdown_class() -> type[Markdown]:
+    """Textual's Markdown widget, imported on first use: it pulls in a Markdown parser and a highlighter,
+    which the first frame does not need."""
+    from textual.widgets import Markdown
+
+    return Markdown
 
 
 class _FenceTracker:
@@ -92,8 +103,9 @@ class ChunkedMarkdown(Vertical):
         self._tracker = _FenceTracker()
 
     def compose(self):
+        markdown = markdown_class()
         for chunk in self._shown:
-            yield Markdown(chunk)
+            yield markdown(chunk)
 
     @property
     def text(self) -> str:
@@ -107,7 +119,7 @@ class ChunkedMarkdown(Vertical):
     @property
     def chunk_count(self) -> int:
         """How many Markdown widgets are mounted."""
-        return len(self.query_children(Markdown))
+        return len(self.query_children(markdown_class()))
 
     async def reveal_earlier(self, max_chars: int = INITIAL_CHARS) -> int:
         """Mount hidden chunks above the shown ones, up to about ``max_chars``; returns characters revealed."""
@@ -120,8 +132,9 @@ class ChunkedMarkdown(Vertical):
         if not revealed:
             return 0
         self._shown[:0] = revealed
-        widgets = [Markdown(chunk) for chunk in revealed]
-        first = self.query_children(Markdown).first() if self.children else None
+        markdown = markdown_class()
+        widgets = [markdown(chunk) for chunk in revealed]
+        first = self.query_children(markdown).first() if self.children else None
         if first is not None:
             await self.mount_all(widgets, before=first)
         else:
@@ -171,9 +184,10 @@ class ChunkedMarkdown(Vertical):
                 return self._scanned
 
     async def _new_tail(self) -> None:
-        self._tail = Markdown()
+        markdown = markdown_class()
+        self._tail = markdown()
         await self.mount(self._tail)
-        self._stream = Markdown.get_stream(self._tail)
+        self._stream = markdown.get_stream(self._tail)
         self._tail_text = ""
         self._scanned = 0
         self._tracker = _FenceTracker()

@@ -6,6 +6,7 @@ character budget, so a session with a megabyte of Markdown opens as fast as a sh
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 
 from textual import events
@@ -16,6 +17,7 @@ from textual.widgets import Static
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
+from ccsess.core.store_errors import StoreError
 
 PAGE_MESSAGES = 30
 INITIAL_BUDGET_CHARS = 24_000
@@ -179,6 +181,44 @@ class ConversationView(VerticalScroll):
 
     def _keep_position(self, old_height: int, old_y: float) -> None:
         self.scroll_to(y=old_y + self.virtual_size.height - old_height, animate=False, immediate=True)
+
+    async def reveal(self, message_id: str) -> MessageView | None:
+        """Load earlier pages until the message is on screen, then scroll to it and focus it. Returns its view, or
+        None when it is not part of the transcript shown (an unchosen version of a regenerated reply)."""
+        view = self._view_showing(message_id)
+        while view is None and self.has_earlier:
+            while self._loading:
+                await asyncio.sleep(0.01)
+            self._loading = True
+            try:
+                await self._mount_earlier()
+            finally:
+                self._loading = False
+            view = self._view_showing(message_id)
+        await self._sync_marker()
+        if view is not None:
+            self.release_anchor()
+            view.focus(scroll_visible=False)
+            self.call_after_refresh(self.scroll_to_widget, view, top=True, animate=False)
+        return view
+
+    def _view_showing(self, message_id: str) -> MessageView | None:
+        if message_id not in self._shown_ids or self.session_id is None:
+            return None
+        for view in self.message_views:
+            if view.message_id == message_id:
+                return view
+        # A tool result is drawn inside the call it answers.
+        try:
+            blocks = self._store.get_message(self.session_id, message_id).blocks
+        except StoreError:
+            return None
+        for block in blocks:
+            tool = self._tools.get(block.get("tool_use_id", ""))
+            if tool is not None and tool.is_attached:
+                tool.collapsed = False
+                return tool.query_ancestor(MessageView)
+        return None
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

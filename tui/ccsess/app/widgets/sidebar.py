@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import Protocol
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,7 +20,6 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ccsess.app.formatting import clean, relative_time, short_path
-from ccsess.core.models import Session
 
 PROJECT_PREFIX = "project:"
 SIDEBAR_WIDTH = 38
@@ -42,7 +41,24 @@ ICONS: dict[str, tuple[str, str]] = {
 }
 
 
-def session_icon(session: Session, process_state: str | None) -> str:
+class ListedSession(Protocol):
+    """What the list reads of a session: a ``Session`` or a ``SessionSummary``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def last_active(self) -> float: ...
+    @property
+    def parent_id(self) -> str | None: ...
+
+
+def session_icon(session: ListedSession, process_state: str | None) -> str:
     """Which icon a session gets: what its process is doing first, then what is stored about it."""
     if process_state in ("streaming", "stopping"):
         return "streaming"
@@ -57,18 +73,39 @@ def session_icon(session: Session, process_state: str | None) -> str:
     return "idle"
 
 
-@dataclass
-class _Row:
-    session: Session
-    haystack: str
+def haystack(session: ListedSession) -> str:
+    """The text the filter box matches against."""
+    return f"{session.name}\n{session.project}".lower()
+
+
+def leading_sessions(sessions: list[ListedSession], lines: int) -> list[ListedSession]:
+    """The sessions on the first ``lines`` lines of the unfiltered list (a project header takes a line), in the
+    given order: listing only these draws those lines exactly as listing every session does."""
+    groups: dict[str, list[ListedSession]] = {}
+    for session in sessions:
+        groups.setdefault(session.project, []).append(session)
+    shown: set[str] = set()
+    used = 0
+    for group in groups.values():
+        if used >= lines:
+            break
+        used += 1
+        taken = group[: max(1, lines - used)]
+        used += len(taken)
+        shown.update(session.id for session in taken)
+    return [session for session in sessions if session.id in shown]
 
 
 class SessionOption(Option):
     """A session row whose text is built the first time the row is drawn, not when the list is filled."""
 
-    def __init__(self, session: Session, render: Callable[[Session], Content]) -> None:
-        super().__init__("", id=session.id)
+    def __init__(self, session: ListedSession, render: Callable[[ListedSession], Content]) -> None:
+        # Option.__init__ sets these same fields; assigning them directly halves the cost of filling a long list.
         self._prompt = None
+        self._visual = None
+        self._id = session.id
+        self.disabled = False
+        self._divider = False
         self._session = session
         self._render = render
 
@@ -151,8 +188,9 @@ class SessionSidebar(Vertical):
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
-        self._rows: list[_Row] = []
-        self._by_id: dict[str, Session] = {}
+        self._sessions: list[ListedSession] = []
+        self._haystacks: dict[str, str] = {}
+        self._by_id: dict[str, ListedSession] = {}
         self._states: dict[str, str] = {}
         self._selected: str | None = None
         self._name_width = name_width(SIDEBAR_WIDTH - 1)
@@ -174,31 +212,34 @@ class SessionSidebar(Vertical):
         """Ids of the sessions currently listed, in display order."""
         return [opt.id for opt in self.option_list.options if opt.id and not opt.id.startswith(PROJECT_PREFIX)]
 
-    def set_sessions(self, sessions: Iterable[Session]) -> None:
-        self._rows = [
-            _Row(session, f"{session.name}\n{session.project}".lower()) for session in sessions
-        ]
-        self._by_id = {row.session.id: row.session for row in self._rows}
+    @property
+    def sessions(self) -> list[ListedSession]:
+        """Every session given to the list, newest activity first, filtered or not."""
+        return list(self._sessions)
+
+    def set_sessions(self, sessions: Iterable[ListedSession]) -> None:
+        """The sessions to list, newest activity first."""
+        self._sessions = list(sessions)
+        self._haystacks = {}
+        self._by_id = {session.id: session for session in self._sessions}
         self._rebuild()
 
-    def update_session(self, session: Session) -> None:
+    def update_session(self, session: ListedSession) -> None:
         """Refresh one row in place; a change of activity time re-sorts the list."""
         old = self._by_id.get(session.id)
         if old is None or old.last_active != session.last_active or old.project != session.project:
-            sessions = [row.session for row in self._rows if row.session.id != session.id]
+            sessions = [item for item in self._sessions if item.id != session.id]
             sessions.insert(0, session)
             sessions.sort(key=lambda item: item.last_active, reverse=True)
             self.set_sessions(sessions)
             return
-        for row in self._rows:
-            if row.session.id == session.id:
-                row.session = session
-                row.haystack = f"{session.name}\n{session.project}".lower()
+        self._sessions = [session if item.id == session.id else item for item in self._sessions]
+        self._haystacks.pop(session.id, None)
         self._by_id[session.id] = session
         self._refresh_row(session.id)
 
     def remove_session(self, session_id: str) -> None:
-        self.set_sessions(row.session for row in self._rows if row.session.id != session_id)
+        self.set_sessions(item for item in self._sessions if item.id != session_id)
 
     def set_state(self, session_id: str, state: str) -> None:
         if self._states.get(session_id) == state:
@@ -228,7 +269,7 @@ class SessionSidebar(Vertical):
         except OptionDoesNotExist:
             pass
 
-    def _prompt(self, session: Session) -> Content:
+    def _prompt(self, session: ListedSession) -> Content:
         icon, style = ICONS[session_icon(session, self._states.get(session.id))]
         age = relative_time(session.last_active, self._clock())
         name = clean(session.name).replace("\n", " ") or session.id
@@ -239,10 +280,18 @@ class SessionSidebar(Vertical):
 
     def _rebuild(self) -> None:
         terms = self.filter_text.lower().split()
-        groups: dict[str, list[Session]] = {}
-        for row in self._rows:
-            if all(term in row.haystack for term in terms):
-                groups.setdefault(row.session.project, []).append(row.session)
+        groups: dict[str, list[ListedSession]] = {}
+        if terms:
+            haystacks = self._haystacks
+            for session in self._sessions:
+                text = haystacks.get(session.id)
+                if text is None:
+                    text = haystacks[session.id] = haystack(session)
+                if all(term in text for term in terms):
+                    groups.setdefault(session.project, []).append(session)
+        else:
+            for session in self._sessions:
+                groups.setdefault(session.project, []).append(session)
         options: list[Option] = []
         header_width = self._name_width + 8
         for project, sessions in groups.items():
