@@ -126,14 +126,20 @@ def test_put_message_upserts_partial_flushes(store):
 def test_partial_from_a_crashed_writer_becomes_interrupted_on_disk(store):
     s = store.create_session("s", "/p")
     store.put_message(s.id, msg("a1", "cut o", role="assistant", partial=True))
-    for path in (store.data_dir / "sessions").glob(f"{s.id}.json*"):
-        os.utime(path, (time.time() - 60, time.time() - 60))
 
     other = Store(store.data_dir)
     [reply] = other.messages(s.id)
     assert reply.interrupted and not reply.partial
     [again] = Store(store.data_dir).messages(s.id)
     assert again.interrupted and not again.partial
+
+
+def test_partial_of_a_turn_another_live_process_streams_stays_partial(store):
+    s = store.create_session("s", "/p")
+    store.update_session(s.id, status="active")
+    store.put_message(s.id, msg("a1", "still comi", role="assistant", partial=True))
+    [reply] = Store(store.data_dir).messages(s.id)
+    assert reply.partial and not reply.interrupted
 
 
 def test_versions_show_the_chosen_or_latest_reply(store):
@@ -227,3 +233,34 @@ def test_unwritable_data_dir_gives_a_clear_error(tmp_path):
     target.mkdir(mode=0o500)
     with pytest.raises(DataDirError):
         Store(target / "inner")
+
+
+def test_a_session_left_active_by_a_dead_process_reads_as_stopped(store, data_dir):
+    import multiprocessing
+
+    sid = store.create_session("crashed", "/p").id
+
+    def mark_active() -> None:
+        Store(data_dir).update_session(sid, status="active")
+
+    writer = multiprocessing.get_context("fork").Process(target=mark_active)
+    writer.start()
+    writer.join()
+    assert Store(data_dir).get_session(sid).status == "stopped"
+    assert [s.status for s in Store(data_dir).list_summaries() if s.id == sid] == ["stopped"]
+    store.update_session(sid, status="active")
+    assert Store(data_dir).get_session(sid).status == "active"
+
+
+def test_close_folds_journals_into_plain_tinydb_files(store, data_dir):
+    import json
+
+    sid = store.create_session("folded", "/p").id
+    store.append_message(sid, msg("m1", "kept"))
+    store.close()
+    for name in ("index.json", f"sessions/{sid}.json"):
+        assert (data_dir / name).exists()
+        assert (data_dir / (name + ".journal")).stat().st_size == 0
+    messages = json.loads((data_dir / "sessions" / f"{sid}.json").read_text())["messages"]
+    assert [doc["id"] for doc in messages.values()] == ["m1"]
+    assert [m.text for m in Store(data_dir).messages(sid)] == ["kept"]

@@ -57,6 +57,10 @@ class Context:
     def err(self, message: str) -> None:
         print(f"ccsess: {message}", file=self.stderr)
 
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
     def warn_problems(self) -> None:
         if self._store is not None:
             for problem in self._store.problems:
@@ -92,6 +96,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return 1
     finally:
         ctx.warn_problems()
+        ctx.close()
 
 
 def _log_internal_error(ctx: Context) -> Path | None:

@@ -45,6 +45,7 @@ def open_tui(args: argparse.Namespace) -> int:
                 app.engine_started.shutdown(5.0)
             except Exception:
                 pass
+        store.close()
         try:
             if store.recent_view() is None:
                 save_recent_view(store, store.list_summaries())

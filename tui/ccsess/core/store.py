@@ -9,9 +9,9 @@ access holds the file's lock, so several ccsess processes can share a data dir.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +31,7 @@ from ccsess.core.store_docs import (
     clone,
     deletion,
     entry,
+    live_status,
     match_ref,
     plain,
     rows_from_session_files,
@@ -67,8 +68,6 @@ __all__ = [
 ]
 
 OPEN_SESSION_FILES = 64
-# A partial reply whose file has not been written for this long has no live writer: it was cut off by a crash.
-STALE_PARTIAL_SECONDS = 5.0
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
 
@@ -116,6 +115,17 @@ class Store(SessionListing):
                 raise
 
     # Sessions -----------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Fold the journals of the files this store opened into their snapshots, so the data dir holds plain
+        TinyDB JSON between runs. Nothing depends on it: a journal left by a crash is replayed on open."""
+        with self._mutex:
+            for store_file in [self._index, *self._files.values()]:
+                try:
+                    with store_file.lock():
+                        store_file.fold_journal()
+                except (StoreError, OSError):
+                    continue
 
     def list_sessions(self, *, include_archived: bool = False) -> list[Session]:
         with self._index_tables() as tables:
@@ -172,9 +182,11 @@ class Store(SessionListing):
             raise TypeError(f"cannot update session fields: {', '.join(sorted(unknown)) or 'id'}")
         if "name" in fields:
             fields["name"] = clean_name(fields["name"])
+        changes = {k: plain(v) for k, v in fields.items()}
         if "status" in fields:
             self._check_status(fields["status"])
-        changes = {k: plain(v) for k, v in fields.items()}
+            # Whose turn it is, so that a session left active by a killed process can be told apart.
+            changes["active_pid"] = os.getpid() if fields["status"] == "active" else None
         changes.setdefault("updated", now())
         return self._change_row(session_id, lambda row: row.update(changes))
 
@@ -236,15 +248,15 @@ class Store(SessionListing):
                 docs = docs[:position]
             if last is not None:
                 docs = docs[-last:] if last > 0 else []
-            docs = self._settle_partials(session_id, docs)
+            docs = self._settle_partials(session_id, row, docs)
         return [Message.from_dict(clone(d)) for d in docs]
 
     def get_message(self, session_id: str, message_id: str) -> Message:
-        with self._mutex, self._session_tables(session_id) as (tables, _row):
+        with self._mutex, self._session_tables(session_id) as (tables, row):
             doc = tables.get(MESSAGES, {}).get(message_id)
             if doc is None:
                 raise MessageNotFound(f"message {message_id} is not in session {session_id}")
-            doc = self._settle_partials(session_id, [doc])[0]
+            doc = self._settle_partials(session_id, row, [doc])[0]
         return Message.from_dict(clone(doc))
 
     def append_message(self, session_id: str, message: Message) -> Message:
@@ -428,14 +440,14 @@ class Store(SessionListing):
                 self._live_partials.discard(key)
         self.search_index.index_messages(session_id, [m for m in messages if not m.partial])
 
-    def _settle_partials(self, session_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Partial replies left by a crashed writer become interrupted, on disk too. Caller holds the lock."""
+    def _settle_partials(self, session_id: str, row: dict[str, Any],
+                         docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Partial replies left by a crashed writer become interrupted, on disk too; those another running
+        process is still streaming stay partial. Caller holds the lock."""
         stale = [d for d in docs if d.get("partial") and (session_id, d.get("id")) not in self._live_partials]
-        if not stale:
+        if not stale or live_status(row) == "active":
             return docs
         session_file = self._session_file(session_id)
-        if time.time() - session_file.last_write() < STALE_PARTIAL_SECONDS:
-            return docs
         fixed = {d["id"]: dict(d, partial=False, interrupted=True) for d in stale}
         session_file.write_entries([entry(MESSAGES, key, doc) for key, doc in fixed.items()])
         return [fixed.get(d.get("id"), d) for d in docs]

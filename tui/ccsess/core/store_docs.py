@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,10 +42,31 @@ def clone(value: Any) -> Any:
     return value
 
 
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def live_status(row: dict[str, Any]) -> str:
+    """The row's status, except that a session left ``active`` by a process that no longer runs (killed while a
+    reply streamed) reads as ``stopped``."""
+    status = row.get("status", "new")
+    pid = row.get("active_pid")
+    if status == "active" and isinstance(pid, int) and not _process_exists(pid):
+        return "stopped"
+    return status
+
+
 def session_from_row(row: dict[str, Any]) -> Session:
     """A Session that shares nothing mutable with the cached row (``from_dict`` builds new totals and fork
     points; the one other mutable field is copied here)."""
-    return Session.from_dict({**row, "chosen_versions": dict(row.get("chosen_versions") or {})})
+    return Session.from_dict({**row, "chosen_versions": dict(row.get("chosen_versions") or {}),
+                              "status": live_status(row)})
 
 
 def match_ref(rows: Iterable[dict[str, Any]], ref: str) -> list[dict[str, Any]]:

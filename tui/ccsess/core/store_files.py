@@ -164,6 +164,12 @@ class StoreFile:
             entries = [meta_entry(), *entries]
         self.storage.apply_entries(entries)
 
+    def fold_journal(self) -> None:
+        """Rewrite the snapshot with the journal folded in, if there is a journal. Caller holds the lock."""
+        self.storage.refresh()
+        if self.storage.journal_bytes:
+            self.storage.compact()
+
     def last_write(self) -> float:
         """When the file or its journal was last written (0 if neither exists)."""
         times = [0.0]

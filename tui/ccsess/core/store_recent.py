@@ -19,7 +19,7 @@ from typing import Any
 
 from ccsess.core.atomic import atomic_write_bytes
 from ccsess.core.models import SessionSummary
-from ccsess.core.store_docs import SESSIONS, SETTINGS, clone
+from ccsess.core.store_docs import SESSIONS, SETTINGS, clone, live_status
 
 RECENT_FILE = "recent.json"
 FORMAT_VERSION = 1
@@ -88,7 +88,9 @@ class SessionListing:
     def list_summaries(self, *, include_archived: bool = False) -> list[SessionSummary]:
         """Like ``list_sessions`` with only what a list shows, at a fraction of the cost."""
         with self._index_tables() as tables:
-            summaries = [SessionSummary.from_dict(row) for row in tables.get(SESSIONS, {}).values()]
+            summaries = [SessionSummary.from_dict(row) if row.get("status") != "active"
+                         else SessionSummary.from_dict({**row, "status": live_status(row)})
+                         for row in tables.get(SESSIONS, {}).values()]
             self._listed_stamp = index_stamp(self._index.path, self._index.storage.journal_path)
         if not include_archived:
             summaries = [s for s in summaries if s.status != "archived"]
