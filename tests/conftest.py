@@ -36,6 +36,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project directory for sessions to run in."""
+    path = tmp_path / "work" / "project"
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
 def mock_api():
     """A running MockAnthropic on a free 127.0.0.1 port, stopped after the test."""
     with MockAnthropic() as server:

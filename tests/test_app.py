@@ -20,12 +20,6 @@ from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_t
 SIZE = (120, 36)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "work" / "project"
-    path.mkdir(parents=True)
-    return path
-
 
 @pytest.fixture
 def seeded(data_dir: Path, project: Path):

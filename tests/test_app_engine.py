@@ -21,12 +21,6 @@ pytestmark = pytest.mark.real_cli
 SIZE = (120, 36)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def engine_app(data_dir, claude_bin, claude_env, project):

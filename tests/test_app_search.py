@@ -19,12 +19,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "claude_sessions" / "-home-u-wor
 NAMED_SESSION_FILE = "e4256b51-31a4-4a98-a3da-8c22a3be7fca.jsonl"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "work" / "project"
-    path.mkdir(parents=True)
-    return path
-
 
 @pytest.fixture
 def store(data_dir: Path, project: Path) -> Store:

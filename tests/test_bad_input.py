@@ -13,12 +13,6 @@ from ccsess.core.models import Message
 from ccsess.core.store import Store
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def env(tmp_path: Path, data_dir: Path, fake_claude: Path) -> dict[str, str]:

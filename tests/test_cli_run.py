@@ -24,12 +24,6 @@ def run_env(data_dir: Path, claude_bin: Path, claude_env: dict[str, str], tmp_pa
     return env
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "proj"
-    path.mkdir()
-    return path
-
 
 def ccsess(env, project, *args, stdin=None):
     return subprocess.run([sys.executable, "-m", "ccsess", "run", *args], env=env, cwd=project, input=stdin,

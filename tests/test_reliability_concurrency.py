@@ -20,12 +20,6 @@ FAKE_COST = 0.001  # what the fake claude reports per turn
 FAKE_INPUT_TOKENS = 10
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def env(tmp_path: Path, data_dir: Path, fake_claude: Path) -> dict[str, str]:

@@ -22,12 +22,6 @@ def msg(mid: str, text: str, role: str = "user") -> Message:
     return Message(id=mid, role=role, blocks=[{"type": "text", "text": text}])
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def env(tmp_path: Path, data_dir: Path, fake_claude: Path) -> dict[str, str]:

@@ -169,12 +169,6 @@ def crash_loop(env: dict[str, str], project: Path, data_dir: Path, *, iterations
     return stats
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def fake_env(tmp_path: Path, data_dir: Path, fake_claude: Path) -> dict[str, str]:

@@ -13,12 +13,6 @@ from support.crash_driver import RunningCcsess, ccsess, ccsess_env
 from ccsess.core.store import Store
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:

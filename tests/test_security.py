@@ -22,12 +22,6 @@ from ccsess.core.store import Store
 ESCAPES = "\x1b[2J\x1b[H\x1b]0;pwned title\x07\x1b]52;c;ZXZpbA==\x07\x1b[31mred\x1b[0m\x1bP1$qm\x1b\\\x9b6n\x07"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def fake_log(tmp_path: Path) -> Path:
