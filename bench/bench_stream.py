@@ -196,6 +196,20 @@ async def stream_into_ccsess(scratch: Path, text: str, chunks: list[str], cap: f
                 app.bench_stopping = True
                 app.exit()
                 return 0.0, 0.0
+            conversation = app.main_screen.conversation
+
+            def drawn() -> bool:
+                views = conversation.message_views
+                return bool(views) and views[-1].message is not None and views[-1].message.id == "a1"
+
+            while not drawn():
+                if time.perf_counter() - began > cap:
+                    stopped = True
+                    probe.stop()
+                    app.bench_stopping = True
+                    app.exit()
+                    return 0.0, 0.0
+                await asyncio.sleep(0.005)
             await settle(pilot)
             elapsed = time.perf_counter() - began
             worst = probe.stop()

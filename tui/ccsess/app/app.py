@@ -17,7 +17,8 @@ from textual.theme import Theme
 from ccsess.app.clipboard import describe_copy, system_copy
 from ccsess.app.commands import SessionProvider
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
-from ccsess.app.messages import EngineEventReceived
+from ccsess.app.event_queue import EngineEventQueue, pieces
+from ccsess.app.messages import EngineEventReceived, EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
 from ccsess.core.store_errors import StoreError
@@ -73,6 +74,8 @@ class CcsessApp(App):
         self._store_problems_shown = 0
         self._theme_ready = False
         self.recent_view = _recent_view(store)
+        self._engine_events = EngineEventQueue()
+        self._engine_events_waiting: asyncio.Event | None = None
         self._load_themes()
 
     # Setup ---------------------------------------------------------------------------------------------------
@@ -160,13 +163,37 @@ class CcsessApp(App):
     # Engine events -------------------------------------------------------------------------------------------
 
     def emit_engine_event(self, event: ev.EngineEvent) -> None:
-        """Handed to the engine as ``emit``; called from its threads."""
-        self.post_message(EngineEventReceived(event))
+        """Handed to the engine as ``emit``; called from its threads. Deltas that arrive while the screen is busy
+        drawing are merged, so the screen keeps up however fast the text comes."""
+        if self._engine_events.put(event):
+            self.post_message(EngineEventsWaiting())
+
+    def on_engine_events_waiting(self, message: EngineEventsWaiting) -> None:
+        if self._engine_events_waiting is None:
+            self._engine_events_waiting = asyncio.Event()
+            self.run_worker(self._deliver_engine_events(), name="engine events", group="engine-events")
+        self._engine_events_waiting.set()
+
+    async def _deliver_engine_events(self) -> None:
+        """Applies queued engine events in order, outside the app's message queue, so keys are handled while a
+        long burst of text is drawn; a long text delta is drawn in pieces."""
+        from ccsess.app.widgets.chunked_markdown import FEED_CHARS
+
+        waiting = self._engine_events_waiting
+        assert waiting is not None
+        while True:
+            await waiting.wait()
+            waiting.clear()
+            for event in self._engine_events.take():
+                for piece in pieces(event, FEED_CHARS):
+                    await self._deliver_engine_event(piece)
 
     async def on_engine_event_received(self, message: EngineEventReceived) -> None:
+        await self._deliver_engine_event(message.event)
+
+    async def _deliver_engine_event(self, event: ev.EngineEvent) -> None:
         from ccsess.core import events as ev
 
-        event = message.event
         if isinstance(event, ev.PermissionRequested):
             self._ask_permission(event)
             return
@@ -174,7 +201,12 @@ class CcsessApp(App):
             screen = self.main_screen
         except LookupError:
             return
-        await screen.handle_engine_event(event)
+        async with screen.events_lock:
+            try:
+                await screen.handle_engine_event(event)
+            except Exception:
+                if not self._exit and screen.is_attached:
+                    raise
 
     def _ask_permission(self, event: ev.PermissionRequested) -> None:
         from ccsess.app.screens.dialogs import PermissionDialog

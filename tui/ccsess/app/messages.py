@@ -18,6 +18,10 @@ class EngineEventReceived(Message):
         self.event = event
 
 
+class EngineEventsWaiting(Message):
+    """Engine events were queued (see ``app.event_queue``); posted when the queue stops being empty."""
+
+
 class SessionsChanged(Message):
     """The list of sessions changed (created, renamed, deleted, archived, new activity)."""
 

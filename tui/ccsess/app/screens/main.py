@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -58,6 +59,9 @@ class MainScreen(SessionActions, Screen):
         self.busy: set[str] = set()
         self.reload_after_turn: set[str] = set()
         self._session: Session | None = None
+        # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
+        # never writes into a pane that was just emptied.
+        self.events_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -124,7 +128,8 @@ class MainScreen(SessionActions, Screen):
         self.session_id = session_id
         self.reload_session()
         self.sidebar.select(session_id)
-        await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
+        async with self.events_lock:
+            await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
         self.update_status()
         self.update_prompt_state()
         self.refresh_bindings()

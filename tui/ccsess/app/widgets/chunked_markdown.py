@@ -5,32 +5,61 @@ appends gets slower as it grows. Here a reply is a column of Markdown widgets: f
 again and only a short live tail is streamed into. Chunks are cut at blank lines outside code fences, so each one
 is valid Markdown on its own. A long finished text shows its last chunks first; earlier chunks are mounted on
 request (when the reader scrolls up to them).
+
+Finished chunks far from the viewport are frozen: their Markdown is hidden inside a holder that keeps its last
+measured height, so each layout pass costs the chunks near the viewport, not the whole reply.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message as TextualMessage
+from textual.widget import Widget
 
 from ccsess.app.formatting import clean
 
 if TYPE_CHECKING:
+    from textual.layout import DockArrangeResult
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
 
 CHUNK_CHARS = 6_000
 INITIAL_CHARS = 12_000
+# Streamed text is handed to the live chunk in pieces of about this size, each drawn before the next.
+FEED_CHARS = 1_500
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def markdown_class() -> type[Markdown]:
-    """Textual's Markdown widget, imported on first use: it pulls in a Markdown parser and a highlighter,
-    which the first frame does not need."""
-    from textual.widgets import Markdown
+class WidthKeyedArrange:
+    """For a container whose children all have auto or fixed heights: their arrangement depends on the width
+    only. Textual arranges a container once to measure it and again at its measured height; keying both on the
+    width lets the second use the first's cached result instead of re-measuring every nested block."""
 
-    return Markdown
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        return super().arrange(Size(size.width, 0), optimal)  # type: ignore[misc]
+
+
+_markdown_class: type[Markdown] | None = None
+
+
+def markdown_class() -> type[Markdown]:
+    """Textual's Markdown widget (arranged by width), imported on first use: it pulls in a Markdown parser and a
+    highlighter, which the first frame does not need."""
+    global _markdown_class
+    if _markdown_class is None:
+        from textual.widgets import Markdown
+
+        class ChunkMarkdown(WidthKeyedArrange, Markdown):
+            pass
+
+        _markdown_class = ChunkMarkdown
+    return _markdown_class
 
 
 class _FenceTracker:
@@ -73,12 +102,50 @@ def split_markdown(text: str, target: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
-class ChunkedMarkdown(Vertical):
+class MarkdownChunk(WidthKeyedArrange, Widget):
+    """Holds one chunk's Markdown; frozen, it keeps the chunk's height with the Markdown hidden."""
+
+    DEFAULT_CSS = """
+    MarkdownChunk { height: auto; layout: vertical; }
+    MarkdownChunk > Markdown { margin: 0; padding: 0; background: transparent; }
+    """
+
+    def __init__(self, markdown: Markdown) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.frozen_width: int | None = None
+
+    def compose(self):
+        yield self.markdown
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_width is not None
+
+    def freeze(self) -> bool:
+        """Hide the Markdown and keep the measured height; False if the chunk was never laid out."""
+        if self.frozen or not self.size.height:
+            return False
+        self.frozen_width = self.size.width
+        self.styles.height = self.size.height
+        self.markdown.display = False
+        return True
+
+    def thaw(self) -> None:
+        if self.frozen:
+            self.frozen_width = None
+            self.markdown.display = True
+            self.styles.height = "auto"
+
+
+class ChunkedMarkdown(WidthKeyedArrange, Vertical):
     """Markdown text as a column of chunks, either complete (``text=``) or streamed with ``write``."""
+
+    class ChunkFinished(TextualMessage):
+        """A streamed chunk is complete (the pane may freeze it once it is out of view)."""
 
     DEFAULT_CSS = """
     ChunkedMarkdown { height: auto; }
-    ChunkedMarkdown > Markdown { margin: 0; padding: 0; background: transparent; }
     ChunkedMarkdown > .hidden-note { color: $text-muted; text-style: italic; }
     """
 
@@ -98,6 +165,7 @@ class ChunkedMarkdown(Vertical):
         self._hidden = chunks
         self._stream: MarkdownStream | None = None
         self._tail: Markdown | None = None
+        self._tail_holder: MarkdownChunk | None = None
         self._tail_text = ""
         self._scanned = 0
         self._tracker = _FenceTracker()
@@ -105,7 +173,13 @@ class ChunkedMarkdown(Vertical):
     def compose(self):
         markdown = markdown_class()
         for chunk in self._shown:
-            yield markdown(chunk)
+            yield MarkdownChunk(markdown(chunk))
+
+    @property
+    def finished_chunks(self) -> list[MarkdownChunk]:
+        """Mounted chunks whose text is complete (all but the live one)."""
+        return [child for child in self.children if isinstance(child, MarkdownChunk)
+                and child is not self._tail_holder]
 
     @property
     def text(self) -> str:
@@ -118,8 +192,8 @@ class ChunkedMarkdown(Vertical):
 
     @property
     def chunk_count(self) -> int:
-        """How many Markdown widgets are mounted."""
-        return len(self.query_children(markdown_class()))
+        """How many chunks are mounted."""
+        return len(self.query_children(MarkdownChunk))
 
     async def reveal_earlier(self, max_chars: int = INITIAL_CHARS) -> int:
         """Mount hidden chunks above the shown ones, up to about ``max_chars``; returns characters revealed."""
@@ -133,8 +207,8 @@ class ChunkedMarkdown(Vertical):
             return 0
         self._shown[:0] = revealed
         markdown = markdown_class()
-        widgets = [markdown(chunk) for chunk in revealed]
-        first = self.query_children(markdown).first() if self.children else None
+        widgets = [MarkdownChunk(markdown(chunk)) for chunk in revealed]
+        first = self.query_children(MarkdownChunk).first() if self.children else None
         if first is not None:
             await self.mount_all(widgets, before=first)
         else:
@@ -142,10 +216,16 @@ class ChunkedMarkdown(Vertical):
         return size
 
     async def write(self, fragment: str) -> None:
-        """Append streamed text; starts a new live chunk once the current one is long and at a safe break."""
+        """Append streamed text; starts a new live chunk once the current one is long and at a safe break.
+        Returns once the text is drawn, a piece of at most ``FEED_CHARS`` at a time."""
         fragment = clean(fragment)
-        if not fragment:
-            return
+        while len(fragment) > FEED_CHARS:
+            await self._write(fragment[:FEED_CHARS])
+            fragment = fragment[FEED_CHARS:]
+        if fragment:
+            await self._write(fragment)
+
+    async def _write(self, fragment: str) -> None:
         if self._stream is None:
             await self._new_tail()
         text = self._tail_text + fragment
@@ -154,6 +234,7 @@ class ChunkedMarkdown(Vertical):
             self._tail_text = text
             assert self._stream is not None
             await self._stream.write(fragment)
+            await self._drawn()
             return
         head = text[len(self._tail_text):split]
         self._tail_text = text[:split]
@@ -164,12 +245,19 @@ class ChunkedMarkdown(Vertical):
         remainder = text[split:]
         await self._new_tail()
         if remainder:
-            await self.write(remainder)
+            await self._write(remainder)
 
     async def finish(self) -> None:
         """Flush the live chunk; the text is complete."""
         if self._stream is not None:
             await self._finish_tail()
+
+    async def on_unmount(self) -> None:
+        """Removed while streaming (the session was closed, the app quits): end the stream quietly."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await stream.stop()
 
     def _find_split(self, text: str) -> int | None:
         """The end of the first blank line (outside fences) that makes the live chunk long enough, if any."""
@@ -183,10 +271,20 @@ class ChunkedMarkdown(Vertical):
             if not line.strip() and self._tracker.can_split and self._scanned >= self._chunk_chars:
                 return self._scanned
 
+    async def _drawn(self) -> None:
+        """Wait until the live chunk has taken in what was written (its ``append`` holds the widget's lock)."""
+        tail = self._tail
+        if tail is None:
+            return
+        await asyncio.sleep(0)
+        async with tail.lock:
+            pass
+
     async def _new_tail(self) -> None:
         markdown = markdown_class()
         self._tail = markdown()
-        await self.mount(self._tail)
+        self._tail_holder = MarkdownChunk(self._tail)
+        await self.mount(self._tail_holder)
         self._stream = markdown.get_stream(self._tail)
         self._tail_text = ""
         self._scanned = 0
@@ -195,7 +293,10 @@ class ChunkedMarkdown(Vertical):
     async def _finish_tail(self) -> None:
         if self._stream is not None:
             await self._stream.stop()
+            await self._drawn()
         self._shown.append(self._tail_text)
         self._tail_text = ""
         self._stream = None
         self._tail = None
+        self._tail_holder = None
+        self.post_message(self.ChunkFinished())

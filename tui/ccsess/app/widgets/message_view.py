@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from ccsess.app.formatting import clean
 from ccsess.app.widgets.blocks import ThinkingBlock, ToolCallView, ToolResultBlock
-from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
+from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown, WidthKeyedArrange
 from ccsess.core.models import Message
 
 
@@ -42,7 +42,7 @@ class MessageHeader(Static):
             self.post_message(self.VersionClicked())
 
 
-class MessageView(Vertical, can_focus=True):
+class MessageView(WidthKeyedArrange, Vertical, can_focus=True):
     """A message; focusable so it can be copied or branched from with the keyboard."""
 
     DEFAULT_CSS = """

@@ -1,0 +1,139 @@
+"""Streaming into the conversation pane: merged deltas, frozen chunks far from the viewport, scrolling back."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from ccsess.app import make_app
+from ccsess.app.event_queue import EngineEventQueue, pieces
+from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
+from ccsess.core import events as ev
+from ccsess.core.config import Config
+from ccsess.core.models import Message
+from test_app_helpers import ScriptedEngine, fixed_clock, screen_text
+
+SIZE = (120, 36)
+
+
+def build(store):
+    return make_app(store, Config(), engine_factory=ScriptedEngine, clock=fixed_clock, system_clipboard=False)
+
+
+async def wait_until(pilot, condition, tries: int = 500) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached")
+
+
+def finished(conversation) -> bool:
+    views = conversation.message_views
+    return bool(views) and views[-1].message is not None and views[-1].message.id == "a1"
+
+
+def long_reply(sections: int) -> str:
+    return "".join(f"## Section {n}\n\n" + f"Words of section {n} " * 30 + "\n\n- a point\n- another point\n\n"
+                   for n in range(sections))
+
+
+def open_store(data_dir: Path, project: Path):
+    from ccsess.core.store import Store
+
+    store = Store(data_dir)
+    session = store.create_session("stream", str(project))
+    store.append_message(session.id, Message(id="u1", role="user", blocks=[{"type": "text", "text": "go"}]))
+    return store, session
+
+
+def test_queue_merges_consecutive_deltas_of_one_block_and_keeps_order():
+    queue = EngineEventQueue()
+    assert queue.put(ev.TextDelta("s", "a")) is True
+    assert queue.put(ev.TextDelta("s", "b")) is False
+    queue.put(ev.TextDelta("t", "other session"))
+    queue.put(ev.TextDelta("s", "c"))
+    queue.put(ev.ToolUseStarted("s", "tool1", "Bash", 1))
+    queue.put(ev.ToolInputDelta("s", "tool1", '{"com'))
+    queue.put(ev.ToolInputDelta("s", "tool1", 'mand": "ls"}'))
+    queue.put(ev.TextDelta("s", "d", 2))
+    queue.put(ev.TextDelta("s", "e", 2))
+    taken = queue.take()
+    assert taken == [ev.TextDelta("s", "ab"), ev.TextDelta("t", "other session"), ev.TextDelta("s", "c"),
+                     ev.ToolUseStarted("s", "tool1", "Bash", 1), ev.ToolInputDelta("s", "tool1", '{"command": "ls"}'),
+                     ev.TextDelta("s", "de", 2)]
+    assert queue.take() == []
+    assert queue.put(ev.TextDelta("s", "f")) is True
+
+
+def test_pieces_cut_long_text_in_order():
+    event = ev.TextDelta("s", "x" * 10 + "y" * 5, 3)
+    cut = pieces(event, 4)
+    assert "".join(piece.text for piece in cut) == event.text
+    assert all(len(piece.text) <= 4 and piece.index == 3 for piece in cut)
+    assert pieces(ev.ToolUseStarted("s", "t", "Bash"), 4) == [ev.ToolUseStarted("s", "t", "Bash")]
+
+
+async def test_deltas_from_a_thread_arrive_merged_complete_and_in_order(data_dir, project, monkeypatch):
+    from ccsess.app.app import CcsessApp
+
+    store, session = open_store(data_dir, project)
+    reply = long_reply(12)
+    app = build(store)
+    waits: list[int] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_session(session.id)
+        await pilot.pause()
+        original = CcsessApp.on_engine_events_waiting
+
+        def counting(self, message) -> None:
+            waits.append(1)
+            original(self, message)
+
+        monkeypatch.setattr(CcsessApp, "on_engine_events_waiting", counting)
+        deltas = [reply[start:start + 7] for start in range(0, len(reply), 7)]
+
+        def produce() -> None:
+            for delta in deltas:
+                app.emit_engine_event(ev.TextDelta(session.id, delta))
+            app.emit_engine_event(ev.MessageCompleted(session.id, Message(
+                id="a1", role="assistant", blocks=[{"type": "text", "text": reply}])))
+
+        producer = threading.Thread(target=produce)
+        producer.start()
+        producer.join()
+        conversation = app.main_screen.conversation
+        await wait_until(pilot, lambda: finished(conversation))
+        view = conversation.message_views[-1]
+        streamed = "".join(part.text for part in view.query(ChunkedMarkdown))
+        assert streamed == reply
+        assert 1 <= len(waits) < len(deltas)
+
+
+async def test_frozen_chunks_come_back_when_scrolled_to_and_scroll_back_shows_the_beginning(data_dir, project):
+    store, session = open_store(data_dir, project)
+    reply = long_reply(80)
+    app = build(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_session(session.id)
+        await pilot.pause()
+        for start in range(0, len(reply), 500):
+            app.emit_engine_event(ev.TextDelta(session.id, reply[start:start + 500]))
+        app.emit_engine_event(ev.MessageCompleted(session.id, Message(
+            id="a1", role="assistant", blocks=[{"type": "text", "text": reply}])))
+        conversation = app.main_screen.conversation
+        await wait_until(pilot, lambda: finished(conversation))
+        await pilot.pause()
+        chunked = conversation.message_views[-1].query_one(ChunkedMarkdown)
+        chunks = chunked.finished_chunks
+        assert len(chunks) > 3
+        await wait_until(pilot, lambda: chunks[0].frozen)
+        assert not chunks[-1].frozen
+        assert "Section 79" in screen_text(app)
+        assert conversation.scroll_y == conversation.max_scroll_y
+        conversation.scroll_home(animate=False, immediate=True)
+        await wait_until(pilot, lambda: not chunks[0].frozen and "Section 0" in screen_text(app))
+        assert "Words of section 0" in screen_text(app)
+        await wait_until(pilot, lambda: chunks[-1].frozen)
+        conversation.scroll_end(animate=False, immediate=True)
+        await wait_until(pilot, lambda: not chunks[-1].frozen and "Section 79" in screen_text(app))
