@@ -115,10 +115,12 @@ class Store(SessionListing, TranscriptAccess):
     # Sessions -----------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Fold the journals of the files this store opened into their snapshots, so the data dir holds plain
+        """Fold the journals of the files this store wrote into their snapshots, so the data dir holds plain
         TinyDB JSON between runs. Nothing depends on it: a journal left by a crash is replayed on open."""
         with self._mutex:
             for store_file in [self._index, *self._files.values()]:
+                if not store_file.written:
+                    continue
                 try:
                     with store_file.lock():
                         store_file.fold_journal()

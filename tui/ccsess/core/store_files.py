@@ -124,6 +124,7 @@ class StoreFile:
         self.db = KeyedTinyDB(path, storage=JournaledStorage)
         self.storage: JournaledStorage = self.db.storage  # type: ignore[assignment]
         self._lock = FileLock(str(path) + ".lock", timeout=lock_timeout, mode=0o600)
+        self.written = False
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -163,9 +164,13 @@ class StoreFile:
         if schema_version(self.storage.refresh()) is None:
             entries = [meta_entry(), *entries]
         self.storage.apply_entries(entries)
+        self.written = True
 
     def fold_journal(self) -> None:
-        """Rewrite the snapshot with the journal folded in, if there is a journal. Caller holds the lock."""
+        """Rewrite the snapshot with the journal folded in, if this process wrote to the file and there is a
+        journal. Caller holds the lock."""
+        if not self.written:
+            return
         self.storage.refresh()
         if self.storage.journal_bytes:
             self.storage.compact()
