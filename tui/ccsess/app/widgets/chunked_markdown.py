@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
 CHUNK_CHARS = 6_000
+# A streamed live chunk is re-parsed and re-laid out on every append, so it is kept shorter than a finished one.
+LIVE_CHARS = 2_000
 INITIAL_CHARS = 12_000
 # Streamed text is handed to the live chunk in pieces of about this size, each drawn before the next.
 FEED_CHARS = 1_500
@@ -150,9 +152,9 @@ class ChunkedMarkdown(WidthKeyedArrange, Vertical):
     """
 
     def __init__(self, text: str = "", *, chunk_chars: int = CHUNK_CHARS, initial_chars: int = INITIAL_CHARS,
-                 **kwargs) -> None:
+                 live_chars: int = LIVE_CHARS, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._chunk_chars = chunk_chars
+        self._live_chars = live_chars
         self._hidden: list[str] = []
         self._shown: list[str] = []
         self._text_parts: list[str] = []
@@ -268,7 +270,7 @@ class ChunkedMarkdown(WidthKeyedArrange, Vertical):
             line = text[self._scanned:newline + 1]
             self._scanned = newline + 1
             self._tracker.feed(line)
-            if not line.strip() and self._tracker.can_split and self._scanned >= self._chunk_chars:
+            if not line.strip() and self._tracker.can_split and self._scanned >= self._live_chars:
                 return self._scanned
 
     async def _drawn(self) -> None:
