@@ -105,6 +105,24 @@ def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[obje
     sys.stdout.flush()
 
 
+def measure(work: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """Median, min and max wall time of ``runs`` calls of ``work``, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), max(times)
+
+
+def figure_row(label: str, figures: tuple[float, float, float] | str, note: str = "") -> list[str]:
+    """A table row for ``measure``'s figures (or a reason they are missing), in milliseconds."""
+    if isinstance(figures, str):
+        return [label, "-", "-", figures]
+    median, low, high = figures
+    return [label, f"{median * 1000:.1f} ms", f"{low * 1000:.1f} - {high * 1000:.1f} ms", note]
+
+
 def verdict(ok: bool | None) -> str:
     if ok is None:
         return "-"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
 from _common import fsync_skipped, print_table  # noqa: E402
 
 from ccsess.core.export import export_session, render_markdown  # noqa: E402
@@ -72,23 +72,14 @@ def write_claude_session(path: Path, messages: int) -> None:
 
 
 def measure(work: Callable[[], object], runs: int = RUNS) -> tuple[float, float, float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
+    return _common.measure(work, runs)
 
 
 ROWS: list[list[str]] = []
 
 
 def row(label: str, figures: tuple[float, float, float] | str, note: str = "") -> None:
-    if isinstance(figures, str):
-        ROWS.append([label, "-", "-", figures])
-    else:
-        median, low, high = figures
-        ROWS.append([label, f"{median * 1000:.1f} ms", f"{low * 1000:.1f} - {high * 1000:.1f} ms", note])
+    ROWS.append(_common.figure_row(label, figures, note))
 
 
 def claude_code_log(binary: str | None, source: Path, out: Path) -> tuple[float, float, float] | str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
 from _common import fsync_skipped, print_table  # noqa: E402
 
 from ccsess.core.models import Message, new_id  # noqa: E402
@@ -46,23 +46,14 @@ def fill(store: Store, sessions: int, rng: random.Random) -> None:
 
 
 def measure(work: Callable[[], object], runs: int = RUNS) -> tuple[float, float, float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
+    return _common.measure(work, runs)
 
 
 ROWS: list[list[str]] = []
 
 
 def row(label: str, figures: tuple[float, float, float] | str, note: str = "") -> None:
-    if isinstance(figures, str):
-        ROWS.append([label, "-", "-", figures])
-    else:
-        median, low, high = figures
-        ROWS.append([label, f"{median * 1000:.1f} ms", f"{low * 1000:.1f} - {high * 1000:.1f} ms", note])
+    ROWS.append(_common.figure_row(label, figures, note))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from ccsess.core import events as ev
-from test_engine_harness import claude_children, fake_kit  # noqa: F401 - fixture
+from support.crash_driver import descendants
+from test_engine_harness import fake_kit  # noqa: F401 - fixture
 
 
 def test_crash_mid_stream_keeps_the_partial_and_explains(fake_kit):
@@ -82,7 +83,7 @@ def test_hang_then_stop_escalates_and_keeps_the_session_usable(fake_kit):
     [exited] = fake_kit.of_type(ev.ProcessExited, sid)
     assert exited.exit_code is not None and not exited.expected
     assert not fake_kit.of_type(ev.SessionFailed, sid)
-    assert pid not in claude_children(os.getpid())
+    assert pid not in descendants(os.getpid())
     assert not fake_kit.turn(sid, "works again").is_error
 
 

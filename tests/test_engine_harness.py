@@ -90,27 +90,3 @@ def fake_kit(tmp_path: Path, data_dir: Path, fake_claude: Path):
     yield made
     if made.engine is not None:
         made.engine.shutdown(timeout=5)
-
-
-def claude_children(parent: int) -> list[int]:
-    """Live processes below ``parent`` in the process table (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if fields[0] == "Z":
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found: list[int] = []
-    todo = [parent]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found

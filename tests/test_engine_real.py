@@ -9,7 +9,8 @@ import time
 import pytest
 
 from ccsess.core import events as ev
-from test_engine_harness import claude_children, kit  # noqa: F401 - fixture
+from support.crash_driver import descendants
+from test_engine_harness import kit  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.real_cli
 
@@ -224,11 +225,11 @@ def test_shutdown_leaves_no_claude_processes(kit, mock_api):
     engine.send(second, "@@slow:20 busy one")
     kit.wait_for(lambda e: isinstance(e, ev.TextDelta) and e.session_id == second)
     pids = [engine._live[s].process.pid for s in (first, second)]
-    assert set(pids) <= set(claude_children(os.getpid()))
+    assert set(pids) <= set(descendants(os.getpid()))
     started = time.monotonic()
     engine.shutdown(timeout=5)
     assert time.monotonic() - started < 8
-    assert not set(pids) & set(claude_children(os.getpid()))
-    assert claude_children(os.getpid()) == []
+    assert not set(pids) & set(descendants(os.getpid()))
+    assert descendants(os.getpid()) == []
     kept = [m for m in kit.store.messages(second) if m.role == "assistant"]
     assert kept and kept[-1].interrupted and kept[-1].text.startswith("Echo")
