@@ -15,7 +15,7 @@ from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core import events as ev
 from ccsess.core.config import Config
 from ccsess.core.export import export_session
-from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text
+from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text, wait_until
 
 SIZE = (120, 36)
 
@@ -35,13 +35,6 @@ async def open_session(app, pilot, session_id: str) -> None:
     await app.main_screen.open_session(session_id)
     await pilot.pause()
 
-
-async def wait_until(pilot, condition, tries: int = 200) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 def sidebar_ids(app) -> list[str]:

@@ -172,3 +172,12 @@ class ScriptedEngine:
 def screen_text(app) -> str:
     """What the screen shows, as plain text lines."""
     return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+async def wait_until(pilot, condition, tries: int = 500) -> None:
+    """Pause the app until ``condition()`` holds, failing after ``tries`` pauses of 20 ms."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached")

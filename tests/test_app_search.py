@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text
+from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text, wait_until
 
 from ccsess.app import make_app
 from ccsess.app.screens.search import MATCH_STYLE, SearchScreen
@@ -41,13 +41,6 @@ def build(store, config: Config | None = None):
     return make_app(store, config or Config(), engine_factory=ScriptedEngine, clock=fixed_clock,
                     system_clipboard=False)
 
-
-async def wait_until(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 async def open_search(app, pilot) -> SearchScreen:

@@ -11,7 +11,7 @@ from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.core import events as ev
 from ccsess.core.config import Config
 from ccsess.core.models import Message
-from test_app_helpers import ScriptedEngine, fixed_clock, screen_text
+from test_app_helpers import ScriptedEngine, fixed_clock, screen_text, wait_until
 
 SIZE = (120, 36)
 
@@ -19,13 +19,6 @@ SIZE = (120, 36)
 def build(store):
     return make_app(store, Config(), engine_factory=ScriptedEngine, clock=fixed_clock, system_clipboard=False)
 
-
-async def wait_until(pilot, condition, tries: int = 500) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 def finished(conversation) -> bool:
