@@ -3,7 +3,8 @@
 The reply is cut into 20-60 character deltas and posted from a thread through ``app.emit_engine_event`` (the
 path the engine's reader threads use), followed by the finished message, as in a real turn. Measured against,
 in the same run: the same text rendered once (a Textual ``Markdown`` widget updated with the full text, until
-laid out) and, for reference, plain Textual ``Markdown.get_stream`` fed the same deltas. While ccsess streams,
+laid out), ccsess's own Markdown view drawing the whole finished text once, and, for reference, plain Textual
+``Markdown.get_stream`` fed the same deltas. While ccsess streams,
 a key is posted every 50 ms the way the terminal driver posts keys; its latency is the time until its binding
 runs.
 
@@ -33,6 +34,7 @@ from textual.widgets import Markdown  # noqa: E402
 
 from ccsess.app.app import CcsessApp  # noqa: E402
 from ccsess.app.themes import shipped_theme_dirs  # noqa: E402
+from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown  # noqa: E402
 from ccsess.core import events as ev  # noqa: E402
 from ccsess.core.config import load_config  # noqa: E402
 from ccsess.core.models import Message  # noqa: E402
@@ -173,6 +175,10 @@ async def stream_into_ccsess(scratch: Path, text: str, chunks: list[str], cap: f
         async with app.run_test(size=SIZE) as pilot:
             await app.open_session(session.id)
             await settle(pilot)
+            # A reply starts streaming seconds after start-up at the earliest (a prompt is typed and sent first), by
+            # when the background imports the app starts after its first frame are done; wait for them likewise.
+            while any(thread.name == "ccsess-imports" for thread in threading.enumerate()):
+                await asyncio.sleep(0.02)
             probe = KeyProbe(app)
             app.bench_probe = probe
             finished = asyncio.Event()
@@ -243,6 +249,19 @@ async def render_once(text: str, cap: float) -> float:
         return time.perf_counter() - began
 
 
+async def ccsess_view_once(text: str, cap: float) -> float:
+    app = MarkdownApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(VerticalScroll)
+        await pane.query_one(Markdown).remove()
+        await settle(pilot)
+        began = time.perf_counter()
+        await pane.mount(ChunkedMarkdown(text, initial_chars=len(text)))
+        pane.scroll_end(animate=False, immediate=True)
+        await settle(pilot)
+        return time.perf_counter() - began
+
+
 async def textual_stream(chunks: list[str], cap: float) -> float:
     app = MarkdownApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -307,6 +326,7 @@ def main() -> int:
                     if worst:
                         latency.setdefault(size, common.Series("key", "ms")).add(worst[0])
                     measure("Markdown once", size, lambda: asyncio.run(render_once(text, args.cap)))
+                    measure("ccsess view once", size, lambda: asyncio.run(ccsess_view_once(text, args.cap)))
                     if not args.no_textual_stream:
                         measure("Markdown.get_stream", size,
                                 lambda: asyncio.run(textual_stream(chunks, args.cap)))
@@ -352,6 +372,11 @@ def report(figures, latency, sizes, cap) -> None:
                            f"<= {STREAM_TARGET}x", "MISSED" if value > STREAM_TARGET else "-"])
         else:
             checks.append([f"ccsess stream / once, {size // 1000} KB", "not measured", f"<= {STREAM_TARGET}x", "-"])
+    for size in sizes:
+        stream, own = figures[("ccsess stream", size)], figures.get(("ccsess view once", size))
+        if stream.values and own is not None and own.values:
+            checks.append([f"ccsess stream / ccsess view once, {size // 1000} KB (for information)",
+                           f"{stream.median / own.median:.2f}x", "", ""])
     for kind in ("ccsess stream", "Markdown once", "Markdown.get_stream"):
         if (kind, small) in figures and figures[(kind, small)].values:
             big = figures[(kind, large)]

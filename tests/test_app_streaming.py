@@ -1,4 +1,5 @@
-"""Streaming into the conversation pane: merged deltas, frozen chunks far from the viewport, scrolling back."""
+"""Streaming into the conversation pane: merged deltas, lines drawn in chunks with only recent ones kept, scrolling
+back."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import threading
 from pathlib import Path
 
 from ccsess.app import make_app
-from ccsess.app.event_queue import EngineEventQueue, pieces
-from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
+from ccsess.app.event_queue import EngineEventQueue
+from ccsess.app.widgets.chunked_markdown import KEPT_CHUNKS, ChunkedMarkdown
 from ccsess.core import events as ev
 from ccsess.core.config import Config
 from ccsess.core.models import Message
@@ -59,14 +60,6 @@ def test_queue_merges_consecutive_deltas_of_one_block_and_keeps_order():
     assert queue.put(ev.TextDelta("s", "f")) is True
 
 
-def test_pieces_cut_long_text_in_order():
-    event = ev.TextDelta("s", "x" * 10 + "y" * 5, 3)
-    cut = pieces(event, 4)
-    assert "".join(piece.text for piece in cut) == event.text
-    assert all(len(piece.text) <= 4 and piece.index == 3 for piece in cut)
-    assert pieces(ev.ToolUseStarted("s", "t", "Bash"), 4) == [ev.ToolUseStarted("s", "t", "Bash")]
-
-
 async def test_deltas_from_a_thread_arrive_merged_complete_and_in_order(data_dir, project, monkeypatch):
     from ccsess.app.app import CcsessApp
 
@@ -103,7 +96,7 @@ async def test_deltas_from_a_thread_arrive_merged_complete_and_in_order(data_dir
         assert 1 <= len(waits) < len(deltas)
 
 
-async def test_frozen_chunks_come_back_when_scrolled_to_and_scroll_back_shows_the_beginning(data_dir, project):
+async def test_only_recent_chunks_keep_their_lines_and_scrolling_draws_the_others_again(data_dir, project):
     store, session = open_store(data_dir, project)
     reply = long_reply(80)
     app = build(store)
@@ -118,15 +111,15 @@ async def test_frozen_chunks_come_back_when_scrolled_to_and_scroll_back_shows_th
         await wait_until(pilot, lambda: finished(conversation))
         await pilot.pause()
         chunked = conversation.message_views[-1].query_one(ChunkedMarkdown)
-        chunks = chunked.finished_chunks
-        assert len(chunks) > 3
-        await wait_until(pilot, lambda: chunks[0].frozen)
-        assert not chunks[-1].frozen
+        assert chunked.chunk_count > 2 * KEPT_CHUNKS
+        assert chunked.drawn_chunks <= KEPT_CHUNKS
         assert "Section 79" in screen_text(app)
         assert conversation.scroll_y == conversation.max_scroll_y
+        height = conversation.virtual_size.height
         conversation.scroll_home(animate=False, immediate=True)
-        await wait_until(pilot, lambda: not chunks[0].frozen and "Section 0" in screen_text(app))
+        await wait_until(pilot, lambda: "Section 0" in screen_text(app))
         assert "Words of section 0" in screen_text(app)
-        await wait_until(pilot, lambda: chunks[-1].frozen)
+        assert chunked.drawn_chunks <= KEPT_CHUNKS
         conversation.scroll_end(animate=False, immediate=True)
-        await wait_until(pilot, lambda: not chunks[-1].frozen and "Section 79" in screen_text(app))
+        await wait_until(pilot, lambda: "Section 79" in screen_text(app))
+        assert conversation.virtual_size.height == height

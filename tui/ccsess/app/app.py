@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 import time
@@ -17,7 +18,7 @@ from textual.theme import Theme
 from ccsess.app.clipboard import describe_copy, system_copy
 from ccsess.app.commands import SessionProvider
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
-from ccsess.app.event_queue import EngineEventQueue, pieces
+from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.messages import EngineEventReceived, EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
@@ -25,6 +26,12 @@ from ccsess.core.store_errors import StoreError
 
 if TYPE_CHECKING:
     from ccsess.core import events as ev
+
+# Python sweeps its youngest generation every 700 allocations. Drawing a frame of a streamed reply allocates tens of
+# thousands of short-lived objects (lines and their caches), so at that rate each frame's lines outlive a few sweeps,
+# reach the oldest generation and make its full passes long enough to stall a frame. With a larger first threshold
+# they are collected young.
+YOUNG_GC_THRESHOLD = 50_000
 
 EngineFactory = Callable[[Any, Any, Callable[[Any], None], Mapping[str, str]], Any]
 
@@ -107,6 +114,8 @@ class CcsessApp(App):
         return dict(THEME_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
+        self._usual_gc_thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_GC_THRESHOLD, *self._usual_gc_thresholds[1:])
         keymap, problems = keymap_from_config(getattr(self.config, "keymap", None))
         if keymap:
             self.set_keymap(keymap)
@@ -114,6 +123,9 @@ class CcsessApp(App):
             self.notify(line, severity="warning", timeout=15, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
+
+    def on_unmount(self) -> None:
+        gc.set_threshold(*self._usual_gc_thresholds)
 
     def after_first_frame(self) -> None:
         """Work the first frame does not wait for: report what the store found when it read the index, build the
@@ -176,17 +188,14 @@ class CcsessApp(App):
 
     async def _deliver_engine_events(self) -> None:
         """Applies queued engine events in order, outside the app's message queue, so keys are handled while a
-        long burst of text is drawn; a long text delta is drawn in pieces."""
-        from ccsess.app.widgets.chunked_markdown import FEED_CHARS
-
+        long burst of text is drawn."""
         waiting = self._engine_events_waiting
         assert waiting is not None
         while True:
             await waiting.wait()
             waiting.clear()
             for event in self._engine_events.take():
-                for piece in pieces(event, FEED_CHARS):
-                    await self._deliver_engine_event(piece)
+                await self._deliver_engine_event(event)
 
     async def on_engine_event_received(self, message: EngineEventReceived) -> None:
         await self._deliver_engine_event(message.event)
@@ -306,12 +315,13 @@ def _recent_view(store) -> Any:
 def _import_for_later() -> None:
     import importlib
 
-    for module in ("textual.widgets._markdown", "ccsess.core.events", "ccsess.app.screens.dialogs",
-                   "ccsess.core.export", "ccsess.core.search"):
-        try:
+    try:
+        for module in ("ccsess.core.events", "ccsess.app.screens.dialogs", "ccsess.core.export",
+                       "ccsess.core.search", "ccsess.app.widgets.markdown_render"):
             importlib.import_module(module)
-        except Exception:
-            pass
+        importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
+    except Exception:
+        return  # whatever failed here is imported again where it is used, and reported there
 
 
 def default_engine_factory(store, config, emit, env):

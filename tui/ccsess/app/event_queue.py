@@ -62,12 +62,3 @@ class EngineEventQueue:
         return [_with_text(event, "".join(parts)) if key is not None and len(parts) > 1 else event
                 for event, key, parts in entries]
 
-
-def pieces(event: Any, size: int) -> list[Any]:
-    """A text or thinking delta longer than ``size`` cut into consecutive deltas of at most ``size`` characters,
-    so drawing a long burst of text can pause between pieces."""
-    key = _merge_key(event)
-    if key is None or hasattr(event, "partial_json") or len(event.text) <= size:
-        return [event]
-    text = event.text
-    return [replace(event, text=text[start:start + size]) for start in range(0, len(text), size)]

@@ -1,67 +1,57 @@
-"""Markdown split into independent blocks so long text stays cheap to show and to stream.
+"""Markdown text drawn as lines, in chunks, so long text stays cheap to show and to stream.
 
-Textual's ``Markdown.append`` re-joins and re-splits the whole document on every call, so a reply that grows by
-appends gets slower as it grows. Here a reply is a column of Markdown widgets: finished chunks are never touched
-again and only a short live tail is streamed into. Chunks are cut at blank lines outside code fences, so each one
-is valid Markdown on its own. A long finished text shows its last chunks first; earlier chunks are mounted on
-request (when the reader scrolls up to them).
-
-Finished chunks far from the viewport are frozen: their Markdown is hidden inside a holder that keeps its last
-measured height, so each layout pass costs the chunks near the viewport, not the whole reply.
+A reply is cut into chunks at blank lines outside code fences, so each chunk is valid Markdown on its own and is
+drawn on its own (``markdown_render``). While a reply streams only its short live tail is drawn again as text
+arrives; finished chunks are drawn as they complete, between other work, so no frame has to draw many at once.
+Each chunk keeps its height; only the lines of the chunks drawn most recently are kept, so memory (and the garbage
+collector's work) stays flat however long the text is. A long finished text shows its last chunks first; earlier
+chunks are added on request (when the reader scrolls up).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from textual.containers import Vertical
+from rich.style import Style
 from textual.geometry import Size
-from textual.message import Message as TextualMessage
+from textual.selection import Selection
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ccsess.app.formatting import clean
 
 if TYPE_CHECKING:
-    from textual.layout import DockArrangeResult
-    from textual.widgets import Markdown
-    from textual.widgets.markdown import MarkdownStream
+    from ccsess.app.widgets.markdown_render import MarkdownLook
 
 CHUNK_CHARS = 6_000
-# A streamed live chunk is re-parsed and re-laid out on every append, so it is kept shorter than a finished one.
+# The live tail is drawn again on every frame in which text arrives, so it is kept shorter than a finished chunk.
 LIVE_CHARS = 2_000
 INITIAL_CHARS = 12_000
-# Streamed text is handed to the live chunk in pieces of about this size, each drawn before the next.
-FEED_CHARS = 1_500
+# Chunks whose drawn lines are kept (per widget); others keep only their height and are drawn again when shown.
+KEPT_CHUNKS = 8
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BLANK = Strip([], 0)
+_looks: dict[str, MarkdownLook] = {}
 
 
-class WidthKeyedArrange:
-    """For a container whose children all have auto or fixed heights: their arrangement depends on the width
-    only. Textual arranges a container once to measure it and again at its measured height; keying both on the
-    width lets the second use the first's cached result instead of re-measuring every nested block."""
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        return super().arrange(Size(size.width, 0), optimal)  # type: ignore[misc]
-
-
-_markdown_class: type[Markdown] | None = None
+def _remember(cache: dict, width: int, value):
+    """Keep values for the two most recent widths (a scrollbar appearing measures at both)."""
+    if len(cache) >= 2:
+        cache.pop(next(iter(cache)))
+    cache[width] = value
+    return value
 
 
-def markdown_class() -> type[Markdown]:
-    """Textual's Markdown widget (arranged by width), imported on first use: it pulls in a Markdown parser and a
-    highlighter, which the first frame does not need."""
-    global _markdown_class
-    if _markdown_class is None:
-        from textual.widgets import Markdown
+class _Chunk:
+    __slots__ = ("text", "heights", "lines")
 
-        class ChunkMarkdown(WidthKeyedArrange, Markdown):
-            pass
-
-        _markdown_class = ChunkMarkdown
-    return _markdown_class
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.heights: dict[int, int] = {}
+        self.lines: dict[int, list[Strip]] = {}
 
 
 class _FenceTracker:
@@ -104,89 +94,36 @@ def split_markdown(text: str, target: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
-class MarkdownChunk(WidthKeyedArrange, Widget):
-    """Holds one chunk's Markdown; frozen, it keeps the chunk's height with the Markdown hidden."""
+class ChunkedMarkdown(Widget):
+    """Markdown text, either complete (``text=``) or streamed with ``write``."""
 
     DEFAULT_CSS = """
-    MarkdownChunk { height: auto; layout: vertical; }
-    MarkdownChunk > Markdown { margin: 0; padding: 0; background: transparent; }
-    """
-
-    def __init__(self, markdown: Markdown) -> None:
-        super().__init__()
-        self.markdown = markdown
-        self.frozen_width: int | None = None
-
-    def compose(self):
-        yield self.markdown
-
-    @property
-    def frozen(self) -> bool:
-        return self.frozen_width is not None
-
-    def freeze(self) -> bool:
-        """Hide the Markdown and keep the measured height; False if the chunk was never laid out."""
-        if self.frozen or not self.size.height:
-            return False
-        self.frozen_width = self.size.width
-        self.styles.height = self.size.height
-        self.markdown.display = False
-        return True
-
-    def thaw(self) -> None:
-        if self.frozen:
-            self.frozen_width = None
-            self.markdown.display = True
-            self.styles.height = "auto"
-
-
-class ChunkedMarkdown(WidthKeyedArrange, Vertical):
-    """Markdown text as a column of chunks, either complete (``text=``) or streamed with ``write``."""
-
-    class ChunkFinished(TextualMessage):
-        """A streamed chunk is complete (the pane may freeze it once it is out of view)."""
-
-    DEFAULT_CSS = """
-    ChunkedMarkdown { height: auto; }
-    ChunkedMarkdown > .hidden-note { color: $text-muted; text-style: italic; }
+    ChunkedMarkdown { width: 1fr; height: auto; }
     """
 
     def __init__(self, text: str = "", *, chunk_chars: int = CHUNK_CHARS, initial_chars: int = INITIAL_CHARS,
                  live_chars: int = LIVE_CHARS, **kwargs) -> None:
         super().__init__(**kwargs)
         self._live_chars = live_chars
-        self._hidden: list[str] = []
-        self._shown: list[str] = []
-        self._text_parts: list[str] = []
-        chunks = split_markdown(clean(text), chunk_chars) if text else []
+        texts = split_markdown(clean(text), chunk_chars) if text else []
+        shown: list[str] = []
         budget = 0
-        while chunks and (not self._shown or budget + len(chunks[-1]) <= initial_chars):
-            chunk = chunks.pop()
-            budget += len(chunk)
-            self._shown.insert(0, chunk)
-        self._hidden = chunks
-        self._stream: MarkdownStream | None = None
-        self._tail: Markdown | None = None
-        self._tail_holder: MarkdownChunk | None = None
-        self._tail_text = ""
+        while texts and (not shown or budget + len(texts[-1]) <= initial_chars):
+            budget += len(texts[-1])
+            shown.insert(0, texts.pop())
+        self._hidden = texts
+        self._chunks = [_Chunk(chunk) for chunk in shown]
+        self._kept: list[_Chunk] = []
+        self._starts: dict[int, list[int]] = {}
+        self._tail = _Chunk("")
+        self._theme: str | None = None
         self._scanned = 0
         self._tracker = _FenceTracker()
-
-    def compose(self):
-        markdown = markdown_class()
-        for chunk in self._shown:
-            yield MarkdownChunk(markdown(chunk))
-
-    @property
-    def finished_chunks(self) -> list[MarkdownChunk]:
-        """Mounted chunks whose text is complete (all but the live one)."""
-        return [child for child in self.children if isinstance(child, MarkdownChunk)
-                and child is not self._tail_holder]
 
     @property
     def text(self) -> str:
         """All the text, shown or not."""
-        return "".join(self._hidden) + "".join(self._shown) + self._tail_text
+        return "".join(self._hidden) + "".join(chunk.text for chunk in self._chunks) + self._tail.text
 
     @property
     def hidden_chars(self) -> int:
@@ -194,111 +131,160 @@ class ChunkedMarkdown(WidthKeyedArrange, Vertical):
 
     @property
     def chunk_count(self) -> int:
-        """How many chunks are mounted."""
-        return len(self.query_children(MarkdownChunk))
+        """How many chunks are shown (the live tail counts as one)."""
+        return len(self._chunks) + bool(self._tail.text)
+
+    @property
+    def drawn_chunks(self) -> int:
+        """How many finished chunks hold drawn lines (the others keep only their height)."""
+        return sum(1 for chunk in self._chunks if chunk.lines)
 
     async def reveal_earlier(self, max_chars: int = INITIAL_CHARS) -> int:
-        """Mount hidden chunks above the shown ones, up to about ``max_chars``; returns characters revealed."""
-        revealed: list[str] = []
+        """Show hidden chunks above the shown ones, up to about ``max_chars``; returns characters revealed."""
+        revealed: list[_Chunk] = []
         size = 0
         while self._hidden and (not revealed or size + len(self._hidden[-1]) <= max_chars):
-            chunk = self._hidden.pop()
-            size += len(chunk)
-            revealed.insert(0, chunk)
-        if not revealed:
-            return 0
-        self._shown[:0] = revealed
-        markdown = markdown_class()
-        widgets = [MarkdownChunk(markdown(chunk)) for chunk in revealed]
-        first = self.query_children(MarkdownChunk).first() if self.children else None
-        if first is not None:
-            await self.mount_all(widgets, before=first)
-        else:
-            await self.mount_all(widgets)
+            size += len(self._hidden[-1])
+            revealed.insert(0, _Chunk(self._hidden.pop()))
+        if revealed:
+            self._chunks[:0] = revealed
+            self._starts.clear()
+            self.refresh(layout=True)
         return size
 
     async def write(self, fragment: str) -> None:
-        """Append streamed text; starts a new live chunk once the current one is long and at a safe break.
-        Returns once the text is drawn, a piece of at most ``FEED_CHARS`` at a time."""
-        fragment = clean(fragment)
-        while len(fragment) > FEED_CHARS:
-            await self._write(fragment[:FEED_CHARS])
-            fragment = fragment[FEED_CHARS:]
-        if fragment:
-            await self._write(fragment)
-
-    async def _write(self, fragment: str) -> None:
-        if self._stream is None:
-            await self._new_tail()
-        text = self._tail_text + fragment
-        split = self._find_split(text)
-        if split is None:
-            self._tail_text = text
-            assert self._stream is not None
-            await self._stream.write(fragment)
-            await self._drawn()
-            return
-        head = text[len(self._tail_text):split]
-        self._tail_text = text[:split]
-        assert self._stream is not None
-        if head:
-            await self._stream.write(head)
-        await self._finish_tail()
-        remainder = text[split:]
-        await self._new_tail()
-        if remainder:
-            await self._write(remainder)
+        """Append streamed text. Chunks it completes are drawn here, one at a time with a pause between them, so
+        keys are handled meanwhile; the live tail is drawn with the next frame."""
+        text = self._tail.text + clean(fragment)
+        start = 0
+        completed: list[_Chunk] = []
+        while (split := self._find_split(text, start)) is not None:
+            completed.append(self._add_chunk(_Chunk(text[start:split])))
+            start = split
+        self._tail = _Chunk(text[start:])
+        self.refresh(layout=True)
+        width = self.size.width
+        for chunk in completed if width else ():
+            self._draw(chunk, width)
+            await asyncio.sleep(0)
 
     async def finish(self) -> None:
-        """Flush the live chunk; the text is complete."""
-        if self._stream is not None:
-            await self._finish_tail()
+        """The text is complete: the live tail becomes a finished chunk."""
+        if self._tail.text:
+            self._keep(self._add_chunk(self._tail))
+            self._tail = _Chunk("")
+            self._scanned = 0
+            self._tracker = _FenceTracker()
+            self.refresh(layout=True)
 
-    async def on_unmount(self) -> None:
-        """Removed while streaming (the session was closed, the app quits): end the stream quietly."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                await stream.stop()
+    def _add_chunk(self, chunk: _Chunk) -> _Chunk:
+        self._chunks.append(chunk)
+        self._starts.clear()
+        return chunk
 
-    def _find_split(self, text: str) -> int | None:
-        """The end of the first blank line (outside fences) that makes the live chunk long enough, if any."""
+    def _find_split(self, text: str, start: int) -> int | None:
+        """The end of the first blank line (outside fences) after ``start`` that makes a chunk long enough."""
         while True:
-            newline = text.find("\n", self._scanned)
+            newline = text.find("\n", start + self._scanned)
             if newline < 0:
                 return None
-            line = text[self._scanned:newline + 1]
-            self._scanned = newline + 1
+            line = text[start + self._scanned:newline + 1]
+            self._scanned = newline + 1 - start
             self._tracker.feed(line)
             if not line.strip() and self._tracker.can_split and self._scanned >= self._live_chars:
-                return self._scanned
+                split = start + self._scanned
+                self._scanned = 0
+                self._tracker = _FenceTracker()
+                return split
 
-    async def _drawn(self) -> None:
-        """Wait until the live chunk has taken in what was written (its ``append`` holds the widget's lock)."""
-        tail = self._tail
-        if tail is None:
-            return
-        await asyncio.sleep(0)
-        async with tail.lock:
-            pass
+    # Drawing ----------------------------------------------------------------------------------------------------
 
-    async def _new_tail(self) -> None:
-        markdown = markdown_class()
-        self._tail = markdown()
-        self._tail_holder = MarkdownChunk(self._tail)
-        await self.mount(self._tail_holder)
-        self._stream = markdown.get_stream(self._tail)
-        self._tail_text = ""
-        self._scanned = 0
-        self._tracker = _FenceTracker()
+    def _look(self) -> MarkdownLook:
+        theme = self.app.theme
+        if theme != self._theme:
+            self._theme = theme
+            for chunk in (*self._chunks, self._tail):
+                chunk.lines.clear()
+        look = _looks.get(theme)
+        if look is None:
+            # Imported on first use: the Markdown parser and highlighter are not needed for the first frame.
+            from ccsess.app.widgets.markdown_render import markdown_look
 
-    async def _finish_tail(self) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            await self._drawn()
-        self._shown.append(self._tail_text)
-        self._tail_text = ""
-        self._stream = None
-        self._tail = None
-        self._tail_holder = None
-        self.post_message(self.ChunkFinished())
+            look = _looks[theme] = markdown_look(self.app.theme_variables, self.app.current_theme.dark)
+        return look
+
+    def _draw(self, chunk: _Chunk, width: int) -> list[Strip]:
+        """The chunk's lines at ``width``, drawn if they are not kept."""
+        look = self._look()
+        lines = chunk.lines.get(width)
+        if lines is None:
+            from ccsess.app.widgets.markdown_render import render_lines
+
+            lines = _remember(chunk.lines, width, render_lines(chunk.text, width, look))
+            _remember(chunk.heights, width, len(lines))
+        if chunk is not self._tail:
+            self._keep(chunk)
+        return lines
+
+    def _keep(self, chunk: _Chunk) -> None:
+        if chunk in self._kept:
+            self._kept.remove(chunk)
+        self._kept.append(chunk)
+        if len(self._kept) > KEPT_CHUNKS:
+            self._kept.pop(0).lines.clear()
+
+    def _height(self, chunk: _Chunk, width: int) -> int:
+        height = chunk.heights.get(width)
+        return len(self._draw(chunk, width)) if height is None else height
+
+    def _layout(self, width: int) -> tuple[list[int], int]:
+        """Where each chunk starts (chunks are one blank line apart) and where the live tail starts."""
+        starts = self._starts.get(width)
+        if starts is None:
+            starts, y = [], 0
+            for chunk in self._chunks:
+                height = self._height(chunk, width)
+                starts.append(y)
+                y += height + (1 if height else 0)
+            starts.append(y)
+            _remember(self._starts, width, starts)
+        return starts, starts[-1]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        _starts, tail_y = self._layout(width)
+        tail = len(self._draw(self._tail, width))
+        return tail_y + tail if tail else max(0, tail_y - 1)
+
+    def _line(self, y: int, width: int) -> Strip:
+        starts, tail_y = self._layout(width)
+        if y >= tail_y:
+            tail = self._draw(self._tail, width)
+            return tail[y - tail_y] if y - tail_y < len(tail) else _BLANK
+        index = bisect_right(starts, y) - 1
+        lines = self._draw(self._chunks[index], width)
+        offset = y - starts[index]
+        return lines[offset] if offset < len(lines) else _BLANK
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        strip = self._line(y, width)
+        base = self.rich_style
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            strip = self._select(strip, span)
+        return strip.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y)
+
+    def _select(self, strip: Strip, span: tuple[int, int]) -> Strip:
+        start, end = span
+        end = strip.cell_length if end == -1 else end
+        chosen: Style = self.screen.get_component_rich_style("screen--selection")
+        return Strip.join([strip.crop(0, start), strip.crop(start, end).apply_style(chosen), strip.crop(end)])
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        width = self.size.width
+        text = "\n".join(self._line(y, width).text.rstrip() for y in range(self.get_content_height(
+            self.size, self.size, width)))
+        return selection.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()

@@ -15,7 +15,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ccsess.app.widgets.blocks import ToolCallView
-from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
 from ccsess.core.store_errors import StoreError
@@ -62,7 +61,6 @@ class ConversationView(VerticalScroll):
         self._live: MessageView | None = None
         self._shown_ids: set[str] = set()
         self._tools: dict[str, ToolCallView] = {}
-        self._window_pending = False
 
     @property
     def message_views(self) -> list[MessageView]:
@@ -71,6 +69,7 @@ class ConversationView(VerticalScroll):
     @property
     def live_view(self) -> MessageView | None:
         return self._live
+
 
     @property
     def has_earlier(self) -> bool:
@@ -222,44 +221,8 @@ class ConversationView(VerticalScroll):
                 return tool.query_ancestor(MessageView)
         return None
 
-    def schedule_window(self) -> None:
-        """Freeze finished chunks far from the viewport and thaw those near it, once the layout is done."""
-        if not self._window_pending:
-            self._window_pending = True
-            self.call_after_refresh(self._update_window)
-
-    def _update_window(self) -> None:
-        self._window_pending = False
-        pane = self.region
-        if not pane or not self.is_attached:
-            return
-        margin = max(pane.height, 10)
-        top, bottom = pane.y - margin, pane.bottom + margin
-        for view in self.query_children(MessageView):
-            for part in view.query_children(ChunkedMarkdown):
-                if part.chunk_count < 2:
-                    continue
-                for chunk in part.finished_chunks:
-                    region = chunk.region
-                    near = not region or (region.bottom > top and region.y < bottom)
-                    if chunk.frozen and near:
-                        chunk.thaw()
-                    elif chunk.frozen and chunk.frozen_width != region.width:
-                        chunk.thaw()
-                        self.schedule_window()
-                    elif not chunk.frozen and not near:
-                        chunk.freeze()
-
-    def on_chunked_markdown_chunk_finished(self, event: ChunkedMarkdown.ChunkFinished) -> None:
-        event.stop()
-        self.schedule_window()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.schedule_window()
-
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self.schedule_window()
         if new_value < old_value and new_value <= 1 and self.has_earlier and not self._loading:
             self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
 
@@ -310,7 +273,8 @@ class ConversationView(VerticalScroll):
     async def complete_message(self, message: Message, *, replaces_streamed: bool = False) -> None:
         """A finished message from the engine: it ends the live reply or is added below it."""
         if message.role == "assistant" and self._live is not None:
-            live, self._live = self._live, None
+            live = self._live
+            self._live = None
             self._shown_ids.add(message.id)
             await live.finalize(message, replaces_streamed=replaces_streamed)
             self._tools.update(live.tool_views)
@@ -322,7 +286,8 @@ class ConversationView(VerticalScroll):
     async def end_turn(self) -> None:
         """The turn ended; a reply still marked as streaming had no final message (stopped early)."""
         if self._live is not None:
-            live, self._live = self._live, None
+            live = self._live
+            self._live = None
             for part in live.query("ChunkedMarkdown"):
                 await part.finish()
             live.streaming = False

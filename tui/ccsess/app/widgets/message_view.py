@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
 
 from ccsess.app.formatting import clean
 from ccsess.app.widgets.blocks import ThinkingBlock, ToolCallView, ToolResultBlock
-from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown, WidthKeyedArrange
+from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.core.models import Message
 
 
@@ -42,7 +43,7 @@ class MessageHeader(Static):
             self.post_message(self.VersionClicked())
 
 
-class MessageView(WidthKeyedArrange, Vertical, can_focus=True):
+class MessageView(Vertical, can_focus=True):
     """A message; focusable so it can be copied or branched from with the keyboard."""
 
     DEFAULT_CSS = """
@@ -90,6 +91,12 @@ class MessageView(WidthKeyedArrange, Vertical, can_focus=True):
         self._parts: dict[tuple[str, int], Widget] = {}
         self._streamed_text: dict[int, str] = {}
         self._initial_blocks = self._block_widgets(message) if message is not None else []
+
+    def arrange(self, size: Size, optimal: bool = False):
+        # The children all have auto heights, so their arrangement depends on the width only. Textual arranges a
+        # container once to measure it and again at its measured height; keying both on the width lets the second
+        # use the first's cached result.
+        return super().arrange(Size(size.width, 0), optimal)
 
     def compose(self) -> ComposeResult:
         yield self._header
