@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import threading
 import time
@@ -15,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.theme import Theme
 
+from ccsess.app import gc_tuning
 from ccsess.app.clipboard import describe_copy, system_copy
 from ccsess.app.commands import SessionProvider
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
@@ -26,12 +26,6 @@ from ccsess.core.store_errors import StoreError
 
 if TYPE_CHECKING:
     from ccsess.core import events as ev
-
-# Python sweeps its youngest generation every 700 allocations. Drawing a frame of a streamed reply allocates tens of
-# thousands of short-lived objects (lines and their caches), so at that rate each frame's lines outlive a few sweeps,
-# reach the oldest generation and make its full passes long enough to stall a frame. With a larger first threshold
-# they are collected young.
-YOUNG_GC_THRESHOLD = 50_000
 
 EngineFactory = Callable[[Any, Any, Callable[[Any], None], Mapping[str, str]], Any]
 
@@ -114,8 +108,7 @@ class CcsessApp(App):
         return dict(THEME_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
-        self._usual_gc_thresholds = gc.get_threshold()
-        gc.set_threshold(YOUNG_GC_THRESHOLD, *self._usual_gc_thresholds[1:])
+        gc_tuning.tune()
         keymap, problems = keymap_from_config(getattr(self.config, "keymap", None))
         if keymap:
             self.set_keymap(keymap)
@@ -125,7 +118,7 @@ class CcsessApp(App):
         self._theme_ready = True
 
     def on_unmount(self) -> None:
-        gc.set_threshold(*self._usual_gc_thresholds)
+        gc_tuning.restore()
 
     def after_first_frame(self) -> None:
         """Work the first frame does not wait for: report what the store found when it read the index, build the
@@ -321,7 +314,8 @@ def _import_for_later() -> None:
             importlib.import_module(module)
         importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
     except Exception:
-        return  # whatever failed here is imported again where it is used, and reported there
+        pass  # whatever failed here is imported again where it is used, and reported there
+    gc_tuning.freeze_long_lived()
 
 
 def default_engine_factory(store, config, emit, env):

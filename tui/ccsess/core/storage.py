@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +263,7 @@ class JournaledStorage(Storage):
             if self._journal_stale or self._journal_id is None or st.st_ino != self._journal_ino:
                 # No journal for this snapshot yet (or one already folded in): start a fresh one.
                 os.ftruncate(fd, 0)
-                self._journal_id = secrets.token_hex(8)
+                self._journal_id = os.urandom(8).hex()
                 self._journal_ino = st.st_ino
                 self._journal_stale = False
                 header = _dumps({"journal": self._journal_id, "gen": self._gen}) + b"\n"

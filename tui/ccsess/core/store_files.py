@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Table
 
@@ -123,11 +122,16 @@ class StoreFile:
         self.lock_timeout = lock_timeout
         self.db = KeyedTinyDB(path, storage=JournaledStorage)
         self.storage: JournaledStorage = self.db.storage  # type: ignore[assignment]
-        self._lock = FileLock(str(path) + ".lock", timeout=lock_timeout, mode=0o600)
+        self._lock: Any = None
         self.written = False
 
     @contextmanager
     def lock(self) -> Iterator[None]:
+        # Imported on first use: start-up draws its first screen from the saved list without locking anything.
+        from filelock import FileLock, Timeout
+
+        if self._lock is None:
+            self._lock = FileLock(str(self.path) + ".lock", timeout=self.lock_timeout, mode=0o600)
         try:
             self._lock.acquire(timeout=self.lock_timeout)
         except Timeout:

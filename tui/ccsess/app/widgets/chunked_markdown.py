@@ -16,7 +16,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -155,6 +155,8 @@ class ChunkedMarkdown(Widget):
     async def write(self, fragment: str) -> None:
         """Append streamed text. Chunks it completes are drawn here, one at a time with a pause between them, so
         keys are handled meanwhile; the live tail is drawn with the next frame."""
+        width, height = self.size
+        starts = self._starts.get(width)
         text = self._tail.text + clean(fragment)
         start = 0
         completed: list[_Chunk] = []
@@ -162,8 +164,12 @@ class ChunkedMarkdown(Widget):
             completed.append(self._add_chunk(_Chunk(text[start:split])))
             start = split
         self._tail = _Chunk(text[start:])
-        self.refresh(layout=True)
-        width = self.size.width
+        if starts and starts[-1] < height:
+            # Only the lines from the live tail down change; marking all of a long reply dirty costs a set update
+            # per line.
+            self.refresh(Region(0, starts[-1], width, height - starts[-1]), layout=True)
+        else:
+            self.refresh(layout=True)
         for chunk in completed if width else ():
             self._draw(chunk, width)
             await asyncio.sleep(0)

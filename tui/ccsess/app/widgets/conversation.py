@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from ccsess.app.gc_tuning import hold_full_collections
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
@@ -70,6 +71,13 @@ class ConversationView(VerticalScroll):
     def live_view(self) -> MessageView | None:
         return self._live
 
+    def _set_live(self, view: MessageView | None) -> None:
+        hold_full_collections(view is not None)
+        self._live = view
+
+    def on_unmount(self) -> None:
+        hold_full_collections(False)
+
 
     @property
     def has_earlier(self) -> bool:
@@ -79,7 +87,7 @@ class ConversationView(VerticalScroll):
     async def show_session(self, session_id: str | None, *, empty_text: str = "") -> None:
         """Replace the pane with the recent part of ``session_id`` (or the empty state)."""
         self.session_id = session_id
-        self._live = None
+        self._set_live(None)
         self._shown_ids.clear()
         self._tools.clear()
         self._unmounted = []
@@ -266,7 +274,7 @@ class ConversationView(VerticalScroll):
         """The reply being streamed, created on first use."""
         if self._live is None:
             await self.query_children(EmptyState).remove()
-            self._live = MessageView(streaming=True)
+            self._set_live(MessageView(streaming=True))
             await self.mount(self._live)
         return self._live
 
@@ -274,7 +282,7 @@ class ConversationView(VerticalScroll):
         """A finished message from the engine: it ends the live reply or is added below it."""
         if message.role == "assistant" and self._live is not None:
             live = self._live
-            self._live = None
+            self._set_live(None)
             self._shown_ids.add(message.id)
             await live.finalize(message, replaces_streamed=replaces_streamed)
             self._tools.update(live.tool_views)
@@ -287,7 +295,7 @@ class ConversationView(VerticalScroll):
         """The turn ended; a reply still marked as streaming had no final message (stopped early)."""
         if self._live is not None:
             live = self._live
-            self._live = None
+            self._set_live(None)
             for part in live.query("ChunkedMarkdown"):
                 await part.finish()
             live.streaming = False

@@ -89,7 +89,6 @@ class MessageView(Vertical, can_focus=True):
         self._header = MessageHeader()
         self._tools: dict[str, ToolCallView] = {}
         self._parts: dict[tuple[str, int], Widget] = {}
-        self._streamed_text: dict[int, str] = {}
         self._initial_blocks = self._block_widgets(message) if message is not None else []
 
     def arrange(self, size: Size, optimal: bool = False):
@@ -184,7 +183,6 @@ class MessageView(Vertical, can_focus=True):
             part = ChunkedMarkdown()
             self._parts[("text", index)] = part
             await self.mount(part)
-        self._streamed_text[index] = self._streamed_text.get(index, "") + text
         assert isinstance(part, ChunkedMarkdown)
         await part.write(text)
 
@@ -212,12 +210,13 @@ class MessageView(Vertical, can_focus=True):
         """The finished message arrived: keep what was streamed when it matches, otherwise redraw."""
         for part in self.query(ChunkedMarkdown):
             await part.finish()
-        streamed = "".join(self._streamed_text.values())
+        streamed = "".join(part.text for (kind, _index), part in sorted(self._parts.items(), key=lambda item: item[0])
+                           if kind == "text" and isinstance(part, ChunkedMarkdown))
         final = "".join(block.get("text", "") for block in message.blocks if block.get("type") == "text")
         self.message = message
         self.streaming = False
         self.set_class(message.role == "assistant", "-assistant")
-        if replaces_streamed or clean(final) != clean(streamed) or not self._parts:
+        if replaces_streamed or clean(final) != streamed or not self._parts:
             await self.remove_children([child for child in self.children if child is not self._header])
             self._tools.clear()
             await self.mount_all(self._block_widgets(message))
