@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ccsess import __version__
-from ccsess.cli import context, run, sessions, transfer
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from ccsess.cli import run, sessions, transfer
+
     parser = argparse.ArgumentParser(
         prog="ccsess",
         description="Keep every conversation you have with the claude CLI.",
@@ -24,12 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The usual start, the app with no arguments, skips building the parser for every subcommand.
+    args = build_parser().parse_args(argv) if argv else SimpleNamespace(command=None, data_dir=None)
     if args.command is None:
         from ccsess.cli.tui import open_tui
 
         return open_tui(args)
+    from ccsess.cli import context
+
     return context.dispatch(args)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from typing import Any
 
 from ccsess.core import paths
 from ccsess.core.config import ConfigError, load_config
 from ccsess.core.store import Store, StoreError
 
 
-def open_tui(args: argparse.Namespace) -> int:
+def open_tui(args: Any) -> int:
     """Load config and store, run the app; a problem before the UI starts is one line and an exit code."""
     try:
         config = load_config()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccsess.core.models import Session
-from ccsess.core.storage import Tables
 from ccsess.core.store_errors import CorruptFile, StoreLocked
-from ccsess.core.store_files import StoreFile
+
+if TYPE_CHECKING:
+    from ccsess.core.storage import Tables
+    from ccsess.core.store_files import StoreFile
 
 # index.json
 SESSIONS = "sessions"
