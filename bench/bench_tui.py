@@ -1,9 +1,6 @@
-"""Headless figures for the Textual app: first frame by number of stored sessions, and opening long sessions.
-
-First frame: each case runs in a fresh interpreter (imports done), timed from building the app to the first
-settled frame under ``App.run_test`` at 120x40; the reference is a bare Textual app (header, footer, 20-row list).
-Opening: time from choosing a session until its last message is on screen, for a 10-message session, a 1 MB
-transcript of 200 messages and a single 1 MB reply.
+"""Opening long sessions in the Textual app (headless, 120x40): time from choosing a session until its last message
+is on screen, for a 10-message session, a 1 MB transcript of 200 messages and a single 1 MB reply. (First-frame
+figures come from bench_first_frame.py, which runs the real command on a PTY.)
 
     .venv/bin/python bench/bench_tui.py [--runs 5] [--small]
 """
@@ -11,8 +8,6 @@ transcript of 200 messages and a single 1 MB reply.
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,43 +23,6 @@ LAST_MARKER = "the very last line"
 
 def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def first_frame_ccsess(data_dir: str) -> float:
-    from ccsess.app import make_app
-    from ccsess.core.config import Config
-    from ccsess.core.store import Store
-
-    start = time.perf_counter()
-    app = make_app(Store(Path(data_dir)), Config(), engine_factory=None, system_clipboard=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "No session open" in screen_text(app)
-        return time.perf_counter() - start
-
-
-async def first_frame_bare() -> float:
-    from peers.bare_app import MARKER, BareApp
-
-    start = time.perf_counter()
-    app = BareApp()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert MARKER in screen_text(app)
-        return time.perf_counter() - start
-
-
-def one_case(case: str) -> None:
-    kind, _, data_dir = case.partition(":")
-    seconds = asyncio.run(first_frame_bare() if kind == "bare" else first_frame_ccsess(data_dir))
-    print(json.dumps({"seconds": seconds}))
-
-
-def run_case(case: str) -> float:
-    done = subprocess.run([sys.executable, __file__, "--case", case], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "case failed")
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
 
 
 def build_long_sessions(data_dir: Path, small: bool) -> dict[str, str]:
@@ -129,29 +87,9 @@ async def open_times(data_dir: Path, ids: dict[str, str], runs: int) -> dict[str
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--case":
-        one_case(sys.argv[2])
-        return
     args = common.parse_args(__doc__.splitlines()[0], default_runs=5)
-    counts = [0, 100] if args.small else [0, 1_000, 10_000]
     with tempfile.TemporaryDirectory(prefix="ccsess-bench-tui-") as scratch_name:
         scratch = Path(scratch_name)
-        cases = {"bare Textual app": "bare:"}
-        for count in counts:
-            data_dir = scratch / f"sessions-{count}"
-            common.say(f"generating {count:,} sessions ...")
-            common.generate_store(data_dir, count)
-            cases[f"ccsess, {count:,} sessions"] = f"ccsess:{data_dir}"
-        series = {label: common.Series(label) for label in cases}
-        for _ in range(args.runs):
-            for label, case in cases.items():
-                series[label].add(run_case(case))
-        bare = series["bare Textual app"].median
-        common.print_table(
-            "TUI first frame (headless, 120x40, in-process after imports)",
-            ["case", "median", "range", "vs bare"],
-            [[label, s.show(s.median), s.spread, common.ratio(s.median, bare)] for label, s in series.items()])
-
         common.say("building long sessions ...")
         long_dir = scratch / "long"
         ids = build_long_sessions(long_dir, args.small)
