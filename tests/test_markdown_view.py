@@ -3,6 +3,7 @@ themes colour it, and the reader can select its text."""
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Offset
@@ -18,6 +19,7 @@ WIDTH = 70
 def reply(sections: int) -> str:
     return "".join(f"## Part {n}\n\nSome **bold** words and `code` in part {n}. " + "More words here. " * 12
                    + "\n\n```python\nvalue = compute(" + str(n) + ")\n```\n\n- one\n- two\n\n"
+                   + ("---\n\n> a quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n" if n % 3 == 0 else "")
                    for n in range(sections))
 
 
@@ -36,9 +38,10 @@ def shown_text(view: ChunkedMarkdown) -> list[str]:
     return [line.rstrip() for line in text.splitlines()]
 
 
-async def test_streamed_text_draws_the_same_lines_as_the_whole_text_drawn_at_once():
+@pytest.mark.parametrize("live_chars", [300, 1_200])
+async def test_streamed_text_draws_the_same_lines_as_the_whole_text_drawn_at_once(live_chars):
     text = reply(30)
-    streamed = ChunkedMarkdown()
+    streamed = ChunkedMarkdown(live_chars=live_chars)
     app = ViewApp(streamed)
     async with app.run_test(size=(WIDTH + 2, 30)) as pilot:
         await pilot.pause()

@@ -8,8 +8,9 @@ generation and make its full passes long enough to delay a key press by a tenth 
   dies young and each pass stays short;
 - the objects that exist once the app is up (modules, classes, the first screen) are frozen, so full passes do not
   walk them again and again (``gc.freeze`` is meant for such long-lived objects);
-- while a reply streams into the pane, full passes are held off, as Textual holds them off while scrolling; the
-  usual schedule comes back when the reply ends.
+- while a reply streams into the pane, automatic collection is off (as Textual turns it off while scrolling) and
+  the young passes that fall due run from a timer between frames instead of in the middle of one; full passes
+  wait until the reply ends.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import gc
 
 YOUNG_THRESHOLD = 20_000
 MIDDLE_THRESHOLD = 5
-_HELD_OFF = 1_000_000_000
 
 _usual: tuple[int, int, int] | None = None
 _full_threshold = 10
@@ -46,9 +46,16 @@ def restore() -> None:
         _usual = None
 
 
-def hold_full_collections(hold: bool) -> None:
-    first, second, third = gc.get_threshold()
-    if hold and third != _HELD_OFF:
-        gc.set_threshold(first, second, _HELD_OFF)
-    elif not hold and third == _HELD_OFF:
-        gc.set_threshold(first, second, _full_threshold)
+def collect_between_frames(streaming: bool) -> None:
+    """Turn automatic collection off (``True``) or back on (``False``)."""
+    if streaming:
+        gc.disable()
+    else:
+        gc.enable()
+
+
+def collect_young_if_due() -> None:
+    """The young pass the collector would have run by now, if any (called from a timer while a reply streams)."""
+    young, middle, _full = gc.get_count()
+    if young >= YOUNG_THRESHOLD:
+        gc.collect(1 if middle + 1 >= MIDDLE_THRESHOLD else 0)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 CHUNK_CHARS = 6_000
 # The live tail is drawn again on every frame in which text arrives, so it is kept shorter than a finished chunk.
-LIVE_CHARS = 2_000
+LIVE_CHARS = 1_200
 INITIAL_CHARS = 12_000
 # Chunks whose drawn lines are kept (per widget); others keep only their height and are drawn again when shown.
 KEPT_CHUNKS = 8
@@ -117,6 +117,7 @@ class ChunkedMarkdown(Widget):
         self._starts: dict[int, list[int]] = {}
         self._tail = _Chunk("")
         self._theme: str | None = None
+        self._paint: tuple[Style, Selection | None] | None = None
         self._scanned = 0
         self._tracker = _FenceTracker()
 
@@ -271,11 +272,19 @@ class ChunkedMarkdown(Widget):
         offset = y - starts[index]
         return lines[offset] if offset < len(lines) else _BLANK
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The base style and selection are the same for every line of one paint; looking the style up walks the
+        # ancestors, so it is done once here rather than per line.
+        self._paint = (self.rich_style, self.text_selection)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         strip = self._line(y, width)
-        base = self.rich_style
-        selection = self.text_selection
+        base, selection = self._paint or (self.rich_style, self.text_selection)
         if selection is not None and (span := selection.get_span(y)) is not None:
             strip = self._select(strip, span)
         return strip.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y)

@@ -10,11 +10,12 @@ import asyncio
 from collections import defaultdict
 
 from textual import events
+from textual.timer import Timer
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ccsess.app.gc_tuning import hold_full_collections
+from ccsess.app.gc_tuning import collect_between_frames, collect_young_if_due
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
@@ -60,6 +61,7 @@ class ConversationView(VerticalScroll):
         self._store_has_more = False
         self._loading = False
         self._live: MessageView | None = None
+        self._collector: Timer | None = None
         self._shown_ids: set[str] = set()
         self._tools: dict[str, ToolCallView] = {}
 
@@ -72,11 +74,17 @@ class ConversationView(VerticalScroll):
         return self._live
 
     def _set_live(self, view: MessageView | None) -> None:
-        hold_full_collections(view is not None)
+        streaming = view is not None
+        if streaming and self._collector is None:
+            self._collector = self.set_interval(0.05, collect_young_if_due)
+        elif not streaming and self._collector is not None:
+            self._collector.stop()
+            self._collector = None
+        collect_between_frames(streaming)
         self._live = view
 
     def on_unmount(self) -> None:
-        hold_full_collections(False)
+        self._set_live(None)
 
 
     @property

@@ -112,11 +112,18 @@ def markdown_look(variables: dict[str, str], dark: bool) -> MarkdownLook:
 
 
 def render_lines(text: str, width: int, look: MarkdownLook) -> list[Strip]:
-    """``text`` as lines ``width`` cells wide at most."""
+    """``text`` as lines ``width`` cells wide at most, without empty lines before or after (Rich starts a list
+    and ends a rule with one), so texts drawn one after another join with exactly one blank line between them."""
     if not text.strip() or width <= 0:
         return []
     options = look.console.options.update(width=width, height=None)
-    return [Strip(line) for line in look.console.render_lines(ReplyMarkdown(text, look), options, pad=False)]
+    lines = [Strip(line) for line in look.console.render_lines(ReplyMarkdown(text, look), options, pad=False)]
+    start, end = 0, len(lines)
+    while start < end and not lines[start].cell_length:
+        start += 1
+    while end > start and not lines[end - 1].cell_length:
+        end -= 1
+    return lines[start:end]
 
 
 def prepare_highlighters(languages: tuple[str, ...] = ("python", "bash", "json", "javascript", "typescript", "diff")
