@@ -123,3 +123,28 @@ async def test_only_recent_chunks_keep_their_lines_and_scrolling_draws_the_other
         conversation.scroll_end(animate=False, immediate=True)
         await wait_until(pilot, lambda: "Section 79" in screen_text(app))
         assert conversation.virtual_size.height == height
+
+
+async def test_collection_runs_between_frames_while_a_reply_streams_and_as_usual_after(data_dir, project):
+    import gc
+
+    store, session = open_store(data_dir, project)
+    app = build(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_session(session.id)
+        await pilot.pause()
+        assert gc.isenabled()
+        app.emit_engine_event(ev.TextDelta(session.id, "Hello"))
+        conversation = app.main_screen.conversation
+        await wait_until(pilot, lambda: conversation.live_view is not None)
+        assert not gc.isenabled()
+        garbage = [[index] for index in range(30_000)]
+        for item in garbage:
+            item.append(item)
+        del garbage, item
+        before = gc.get_count()[0]
+        await wait_until(pilot, lambda: gc.get_count()[0] < before)
+        app.emit_engine_event(ev.MessageCompleted(session.id, Message(
+            id="a1", role="assistant", blocks=[{"type": "text", "text": "Hello"}])))
+        await wait_until(pilot, lambda: finished(conversation))
+        assert gc.isenabled()

@@ -22,6 +22,7 @@ MIDDLE_THRESHOLD = 5
 
 _usual: tuple[int, int, int] | None = None
 _full_threshold = 10
+_paused = False
 
 
 def tune() -> None:
@@ -46,12 +47,15 @@ def restore() -> None:
         _usual = None
 
 
-def collect_between_frames(streaming: bool) -> None:
-    """Turn automatic collection off (``True``) or back on (``False``)."""
-    if streaming:
+def pause_automatic_collection(pause: bool) -> None:
+    """Turn automatic collection off, or back on if it was turned off here."""
+    global _paused
+    if pause and not _paused and gc.isenabled():
         gc.disable()
-    else:
+        _paused = True
+    elif not pause and _paused:
         gc.enable()
+        _paused = False
 
 
 def collect_young_if_due() -> None:

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ccsess.app.gc_tuning import collect_between_frames, collect_young_if_due
+from ccsess.app.gc_tuning import collect_young_if_due, pause_automatic_collection
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
@@ -80,12 +80,11 @@ class ConversationView(VerticalScroll):
         elif not streaming and self._collector is not None:
             self._collector.stop()
             self._collector = None
-        collect_between_frames(streaming)
+        pause_automatic_collection(streaming)
         self._live = view
 
     def on_unmount(self) -> None:
         self._set_live(None)
-
 
     @property
     def has_earlier(self) -> bool:
