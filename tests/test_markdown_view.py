@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
-from textual.geometry import Offset
+from textual.geometry import Offset, Region
 from textual.selection import Selection
 
 from ccsess.app.themes import shipped_theme_dirs, load_themes
@@ -107,3 +107,13 @@ async def test_selecting_part_of_the_reply_gives_its_text():
         await pilot.pause()
         selection = Selection.from_offsets(Offset(0, 2), Offset(6, 2))
         assert view.get_selection(selection) == ("Second", "\n")
+
+
+async def test_a_paint_that_arrives_after_the_view_was_removed_does_not_fail():
+    view = ChunkedMarkdown("Some **text** that was on screen.")
+    app = ViewApp(view)
+    async with app.run_test(size=(WIDTH + 2, 20)) as pilot:
+        await pilot.pause()
+        await view.remove()
+        lines = view.render_lines(Region(0, 0, WIDTH, 1))
+        assert len(lines) == 1

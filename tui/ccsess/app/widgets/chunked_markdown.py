@@ -16,6 +16,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from rich.style import Style
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
@@ -275,16 +276,23 @@ class ChunkedMarkdown(Widget):
     def render_lines(self, crop: Region) -> list[Strip]:
         # The base style and selection are the same for every line of one paint; looking the style up walks the
         # ancestors, so it is done once here rather than per line.
-        self._paint = (self.rich_style, self.text_selection)
+        self._paint = (self.rich_style, self._selection())
         try:
             return super().render_lines(crop)
         finally:
             self._paint = None
 
+    def _selection(self) -> Selection | None:
+        # A paint can still come through for a widget just removed from its screen (a session being closed).
+        try:
+            return self.text_selection
+        except NoScreen:
+            return None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         strip = self._line(y, width)
-        base, selection = self._paint or (self.rich_style, self.text_selection)
+        base, selection = self._paint or (self.rich_style, self._selection())
         if selection is not None and (span := selection.get_span(y)) is not None:
             strip = self._select(strip, span)
         return strip.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y)
