@@ -309,8 +309,7 @@ def _import_for_later() -> None:
     import importlib
 
     try:
-        for module in ("ccsess.core.events", "ccsess.app.screens.dialogs", "ccsess.core.export",
-                       "ccsess.core.search", "ccsess.app.widgets.markdown_render"):
+        for module in ("ccsess.core.events", "ccsess.app.screens.dialogs", "ccsess.core.export", "ccsess.core.search"):
             importlib.import_module(module)
         importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
     except Exception:

@@ -10,9 +10,9 @@ import asyncio
 from collections import defaultdict
 
 from textual import events
-from textual.timer import Timer
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ccsess.app.gc_tuning import collect_young_if_due, pause_automatic_collection

@@ -210,8 +210,7 @@ class MessageView(Vertical, can_focus=True):
         """The finished message arrived: keep what was streamed when it matches, otherwise redraw."""
         for part in self.query(ChunkedMarkdown):
             await part.finish()
-        streamed = "".join(part.text for (kind, _index), part in sorted(self._parts.items(), key=lambda item: item[0])
-                           if kind == "text" and isinstance(part, ChunkedMarkdown))
+        streamed = "".join(part.text for part in self._parts.values() if isinstance(part, ChunkedMarkdown))
         final = "".join(block.get("text", "") for block in message.blocks if block.get("type") == "text")
         self.message = message
         self.streaming = False
