@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ import pytest
 from support.claude_cli import ClaudeInstallError, ensure_claude
 from support.env import claude_env_for, write_fake_claude_wrapper
 from support.mock_api import MockAnthropic
+
+# A suite started in the background (`&` in a script, nohup) inherits SIGINT ignored, and so would every process it
+# starts; the tests that press Ctrl-C in ccsess or claude need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
