@@ -15,7 +15,8 @@ from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core import events as ev
 from ccsess.core.config import Config
 from ccsess.core.export import export_session
-from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text, wait_until
+from test_app_helpers import (NOW, ScriptedEngine, fixed_clock, message, run_palette, screen_text, seed_store, text,
+                              wait_until)
 
 SIZE = (120, 36)
 
@@ -306,24 +307,15 @@ async def test_ctrl_o_model_picker_configured_and_free_text(seeded):
         assert "claude-x-1" in screen_text(app)
 
 
-async def run_palette(app, pilot, title: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*title)
-    await pilot.pause(0.4)
-    await pilot.press("enter")
-    await pilot.pause()
-
-
 async def test_palette_copy_last_reply_and_transcript(seeded):
     store, _ = seeded
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "tools001")
-        await run_palette(app, pilot, "Copy last reply")
+        await run_palette(pilot, "Copy last reply")
         assert app.clipboard == "There are **two** files:\n\n- `README.md`\n- `setup.py`"
         assert any("Copied last reply" in n.message for n in app._notifications)
-        await run_palette(app, pilot, "Copy transcript")
+        await run_palette(pilot, "Copy transcript")
         assert "What files are here?" in app.clipboard and "ls -la" in app.clipboard
 
 
@@ -332,7 +324,7 @@ async def test_palette_rename(seeded):
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
-        await run_palette(app, pilot, "Rename session")
+        await run_palette(pilot, "Rename session")
         field = app.screen.query_one(Input)
         field.value = "renamed chat"
         await pilot.press("enter")
@@ -346,12 +338,12 @@ async def test_palette_delete_asks_first(seeded):
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
-        await run_palette(app, pilot, "Delete session")
+        await run_palette(pilot, "Delete session")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("escape")
         await pilot.pause()
         assert store.get_session("older001")
-        await run_palette(app, pilot, "Delete session")
+        await run_palette(pilot, "Delete session")
         await pilot.press("y")
         await pilot.pause()
         assert "older001" not in [s.id for s in store.list_sessions(include_archived=True)]
@@ -363,7 +355,7 @@ async def test_palette_archive_hides_session(seeded):
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
-        await run_palette(app, pilot, "Archive session")
+        await run_palette(pilot, "Archive session")
         assert store.get_session("older001").status == "archived"
         assert "older001" not in sidebar_ids(app)
 
@@ -388,7 +380,7 @@ async def test_palette_open_in_claude_runs_resume_and_reloads(seeded, tmp_path, 
     monkeypatch.setattr(session_actions, "sync_session", fake_sync)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
-        await run_palette(app, pilot, "Open in Claude")
+        await run_palette(pilot, "Open in Claude")
         await pilot.pause()
         assert record.read_text().split() == [str(project), "--resume", "11111111-2222-3333-4444-555555555555"]
         assert synced == ["older001"]

@@ -181,3 +181,13 @@ async def wait_until(pilot, condition, tries: int = 500) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("condition not reached")
+
+
+async def run_palette(pilot, title: str) -> None:
+    """Open the command palette, type ``title`` and run the first match."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*title)
+    await pilot.pause(0.4)
+    await pilot.press("enter")
+    await pilot.pause()

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, screen_text, seed_store, text, wait_until
+from test_app_helpers import (NOW, ScriptedEngine, fixed_clock, message, run_palette, screen_text, seed_store, text,
+                              wait_until)
 
 from ccsess.app import make_app
 from ccsess.app.screens.search import MATCH_STYLE, SearchScreen
@@ -171,15 +172,6 @@ async def test_search_from_the_palette_and_rebound_key(store):
         await wait_until(pilot, lambda: not isinstance(app.screen, SearchScreen))
         await run_palette(pilot, "Search messages")
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
-
-
-async def run_palette(pilot, title: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*title)
-    await pilot.pause(0.4)
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 def notifications(app) -> list[tuple[str, str]]:
