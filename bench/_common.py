@@ -177,7 +177,7 @@ def generate_store(data_dir: Path, sessions: int, *, messages_each: int = 4, see
                    marker_name: str = "bench marker session") -> str | None:
     """Fill ``data_dir`` through the Store API; returns the name of the newest session (listed first)."""
     from ccsess.core.models import Message
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     rng = random.Random(seed)
     newest = None

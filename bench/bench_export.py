@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 from _common import fsync_skipped, print_table  # noqa: E402
 
-from ccsess.core.export import export_session, render_markdown  # noqa: E402
-from ccsess.core.importer import import_sessions  # noqa: E402
-from ccsess.core.store import Store  # noqa: E402
+from ccsess.core.transfer.export import export_session, render_markdown  # noqa: E402
+from ccsess.core.transfer.claude_import import import_sessions  # noqa: E402
+from ccsess.core.store.store import Store  # noqa: E402
 
 RUNS = 5
 REPLY = (

@@ -24,7 +24,7 @@ from _common import fsync_skipped, print_table  # noqa: E402
 
 from ccsess.core.models import Message, new_id  # noqa: E402
 from ccsess.core.search import SearchIndex, open_index  # noqa: E402
-from ccsess.core.store import Store  # noqa: E402
+from ccsess.core.store.store import Store  # noqa: E402
 
 RUNS = 5
 COMMON = ("python parser error test function value return import module class config file data list "

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
 from ccsess.core.models import Message, Session  # noqa: E402
-from ccsess.core.storage import JournaledStorage  # noqa: E402
-from ccsess.core.store import Store  # noqa: E402
+from ccsess.core.store.journal import JournaledStorage  # noqa: E402
+from ccsess.core.store.store import Store  # noqa: E402
 from _common import print_table  # noqa: E402
 
 

@@ -35,10 +35,10 @@ from textual.widgets import Markdown  # noqa: E402
 from ccsess.app.app import CcsessApp  # noqa: E402
 from ccsess.app.themes import shipped_theme_dirs  # noqa: E402
 from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown  # noqa: E402
-from ccsess.core import events as ev  # noqa: E402
+from ccsess.core.claude import events as ev  # noqa: E402
 from ccsess.core.config import load_config  # noqa: E402
 from ccsess.core.models import Message  # noqa: E402
-from ccsess.core.store import Store  # noqa: E402
+from ccsess.core.store.store import Store  # noqa: E402
 
 SIZE = (120, 40)
 KEY_INTERVAL = 0.05

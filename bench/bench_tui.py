@@ -27,7 +27,7 @@ def screen_text(app) -> str:
 
 def build_long_sessions(data_dir: Path, small: bool) -> dict[str, str]:
     from ccsess.core.models import Message, new_id
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     size = 64 * 1024 if small else 1024 * 1024
     store = Store(data_dir)
@@ -68,7 +68,7 @@ def build_long_sessions(data_dir: Path, small: bool) -> dict[str, str]:
 async def open_times(data_dir: Path, ids: dict[str, str], runs: int) -> dict[str, common.Series]:
     from ccsess.app import make_app
     from ccsess.core.config import Config
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     series = {label: common.Series(label) for label in ids}
     app = make_app(Store(data_dir), Config(), engine_factory=None, system_clipboard=False)

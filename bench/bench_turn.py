@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tui"), str(ROOT / "tests")]
 
 from _common import parse_args, print_table  # noqa: E402
-from ccsess.core import events as ev  # noqa: E402
+from ccsess.core.claude import events as ev  # noqa: E402
 from ccsess.core.config import Config  # noqa: E402
-from ccsess.core.engine import Engine  # noqa: E402
-from ccsess.core.store import Store  # noqa: E402
+from ccsess.core.claude.engine import Engine  # noqa: E402
+from ccsess.core.store.store import Store  # noqa: E402
 from support.claude_cli import ensure_claude  # noqa: E402
 from support.env import claude_env_for  # noqa: E402
 from support.mock_api import MockAnthropic  # noqa: E402

@@ -12,9 +12,9 @@ from ccsess.app import make_app
 from ccsess.app.screens.dialogs import ConfirmDialog, ExportDialog, NewSessionDialog, PermissionDialog
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.status_line import StatusLine
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
-from ccsess.core.export import export_session
+from ccsess.core.transfer.export import export_session
 from test_app_helpers import (NOW, ScriptedEngine, fixed_clock, message, run_palette, screen_text, seed_store, text,
                               wait_until)
 
@@ -436,7 +436,7 @@ async def test_retry_and_failure_show_in_status_and_notifications(seeded):
 
 
 async def test_escape_sequences_never_reach_the_screen(data_dir, project):
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     store = Store(data_dir)
     session = store.create_session("evil\x1b]0;pwned\x07", str(project))
@@ -454,7 +454,7 @@ async def test_escape_sequences_never_reach_the_screen(data_dir, project):
 
 
 async def test_long_session_opens_with_recent_messages_and_loads_earlier(data_dir, project):
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     store = Store(data_dir)
     session = store.create_session("long", str(project))
@@ -482,7 +482,7 @@ async def test_long_session_opens_with_recent_messages_and_loads_earlier(data_di
 
 async def test_one_megabyte_reply_renders_only_its_tail(data_dir, project):
     from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     store = Store(data_dir)
     session = store.create_session("huge", str(project))

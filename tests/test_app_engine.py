@@ -11,8 +11,8 @@ from textual.widgets import Input
 from ccsess.app import make_app
 from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core.config import Config
-from ccsess.core.export import export_session
-from ccsess.core.store import Store
+from ccsess.core.transfer.export import export_session
+from ccsess.core.store.store import Store
 from support.mock_api import prompt_text
 from test_app_helpers import screen_text
 

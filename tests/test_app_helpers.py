@@ -6,10 +6,10 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.models import Message, Session, new_id
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 NOW = 1_763_700_000.0  # fixed "now" for relative times
 

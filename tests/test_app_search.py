@@ -13,7 +13,7 @@ from ccsess.app import make_app
 from ccsess.app.screens.search import MATCH_STYLE, SearchScreen
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.core.config import Config
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 SIZE = (120, 36)
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_sessions" / "-home-u-work"

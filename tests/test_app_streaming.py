@@ -9,7 +9,7 @@ from pathlib import Path
 from ccsess.app import make_app
 from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.widgets.chunked_markdown import KEPT_CHUNKS, ChunkedMarkdown
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.models import Message
 from test_app_helpers import ScriptedEngine, fixed_clock, screen_text, wait_until
@@ -33,7 +33,7 @@ def long_reply(sections: int) -> str:
 
 
 def open_store(data_dir: Path, project: Path):
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     store = Store(data_dir)
     session = store.create_session("stream", str(project))

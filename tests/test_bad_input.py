@@ -10,7 +10,7 @@ import pytest
 from support.crash_driver import ccsess, ccsess_env, tree_snapshot
 
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 
 

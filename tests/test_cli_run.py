@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 pytestmark = pytest.mark.real_cli
 

@@ -11,7 +11,7 @@ import pytest
 
 from ccsess.cli import main
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 LIST_KEYS = {
     "id",

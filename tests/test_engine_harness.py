@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
-from ccsess.core.engine import Engine
-from ccsess.core.store import Store
+from ccsess.core.claude.engine import Engine
+from ccsess.core.store.store import Store
 
 WAIT = 60.0
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from support.crash_driver import descendants
 from test_engine_harness import kit  # noqa: F401 - fixture
 

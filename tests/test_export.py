@@ -12,10 +12,10 @@ import pytest
 from ccsess import __version__
 from ccsess.cli import main as cli_main
 from ccsess.core import atomic
-from ccsess.core.export import ExportError, export_session, render_json, render_markdown, write_export
-from ccsess.core.export_markdown import safe_markdown
+from ccsess.core.transfer.export import ExportError, export_session, render_json, render_markdown, write_export
+from ccsess.core.transfer.markdown import safe_markdown
 from ccsess.core.models import ForkPoint, Message, Session, Totals
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
 T0 = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC

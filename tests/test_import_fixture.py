@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ccsess.core.export import export_session
-from ccsess.core.importer import import_sessions
-from ccsess.core.store import Store
+from ccsess.core.transfer.export import export_session
+from ccsess.core.transfer.claude_import import import_sessions
+from ccsess.core.store.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_sessions"
 GOLDEN = Path(__file__).parent / "golden"

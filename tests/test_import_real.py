@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from ccsess.cli import main as cli_main
-from ccsess.core.export import export_session
-from ccsess.core.importer import import_sessions, sync_session
-from ccsess.core.store import Store
+from ccsess.core.transfer.export import export_session
+from ccsess.core.transfer.claude_import import import_sessions, sync_session
+from ccsess.core.store.store import Store
 from support.env import claude_env_for
 from support.mock_api import MockAnthropic
 
@@ -176,7 +176,7 @@ def test_second_import_creates_nothing_and_reads_nothing(generated: Generated, d
     def must_not_parse(path: Path) -> None:
         raise AssertionError(f"{path} was read although it did not change")
 
-    monkeypatch.setattr("ccsess.core.importer.parse_session_file", must_not_parse)
+    monkeypatch.setattr("ccsess.core.transfer.claude_import.parse_session_file", must_not_parse)
     again = import_sessions(store, generated.projects)
     assert (again.created, again.updated, again.unchanged) == ([], [], 5)
     assert {s.id: s.message_count for s in store.list_sessions()} == counts

@@ -13,7 +13,7 @@ import pytest
 from support import crash_driver
 from support.crash_driver import ccsess, ccsess_env
 
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 DRIVER = Path(crash_driver.__file__)
 FAKE_COST = 0.001  # what the fake claude reports per turn

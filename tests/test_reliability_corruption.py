@@ -15,7 +15,7 @@ import pytest
 from support.crash_driver import ccsess, ccsess_env
 
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 
 def msg(mid: str, text: str, role: str = "user") -> Message:

@@ -21,7 +21,7 @@ from support.crash_driver import (
     temp_files,
 )
 
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 SESSION = "crashy"
 

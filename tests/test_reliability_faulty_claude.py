@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support.crash_driver import RunningCcsess, ccsess, ccsess_env
 
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 
 

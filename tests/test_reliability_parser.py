@@ -9,8 +9,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
-from ccsess.core import stream as st
-from ccsess.core.stream import LineFramer
+from ccsess.core.claude import protocol as st
+from ccsess.core.claude.protocol import LineFramer
 
 
 def _is_valid_line(raw: bytes) -> bool:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as s
 
-from ccsess.core.sanitize import plain_text, visible_text
+from ccsess.core.text import plain_text, visible_text
 
 
 @pytest.mark.parametrize(

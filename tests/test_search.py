@@ -10,7 +10,7 @@ import pytest
 from ccsess.cli import main as cli_main
 from ccsess.core.models import Message, new_id
 from ccsess.core.search import INDEX_FILE, SearchIndex, fts_query, open_index, search
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 
 def say(store: Store, session_id: str, role: str, words: str, **flags) -> Message:

@@ -17,7 +17,7 @@ import pytest
 from support.crash_driver import TUI_ROOT, ccsess, ccsess_env
 
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 ESCAPES = "\x1b[2J\x1b[H\x1b]0;pwned title\x07\x1b]52;c;ZXZpbA==\x07\x1b[31mred\x1b[0m\x1bP1$qm\x1b\\\x9b6n\x07"
 

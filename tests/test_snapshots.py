@@ -8,9 +8,9 @@ import pytest
 
 from ccsess.app import make_app
 from ccsess.app.widgets.blocks import ToolCallView
-from ccsess.core import events as ev
+from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, text
 
 SIZE = (110, 32)

@@ -7,12 +7,10 @@ import os
 import stat
 
 import pytest
-from tinydb import Query
 
 from ccsess.core.atomic import TEMP_PREFIX, atomic_write_text, clean_stale_temp_files
-from ccsess.core.storage import JournaledStorage
-from ccsess.core.store_errors import CorruptFile
-from ccsess.core.store_files import KeyedTinyDB
+from ccsess.core.store.journal import JournaledStorage
+from ccsess.core.errors import CorruptFile
 
 
 @pytest.fixture
@@ -136,23 +134,6 @@ def test_unreadable_snapshot_raises_corrupt_file(db_path, content):
     db_path.write_bytes(content)
     with pytest.raises(CorruptFile):
         JournaledStorage(db_path).read()
-
-
-def test_tinydb_queries_and_bulk_operations(db_path):
-    db = KeyedTinyDB(db_path, storage=JournaledStorage)
-    storage = db.storage
-    for n in range(5):
-        storage.append("sessions", f"s{n}", {"id": f"s{n}", "status": "idle" if n % 2 else "new"})
-    table = db.table("sessions")
-    assert sorted(doc["id"] for doc in table.search(Query().status == "idle")) == ["s1", "s3"]
-    assert table.get(doc_id="s2")["status"] == "new"
-
-    storage.append("sessions", "s5", {"id": "s5", "status": "idle"})
-    assert len(table.search(Query().status == "idle")) == 3, "journal appends are visible to queries"
-
-    table.remove(Query().status == "idle")
-    assert not os.path.getsize(str(db_path) + ".journal"), "a bulk write empties the journal"
-    assert sorted(JournaledStorage(db_path).read()["sessions"]) == ["s0", "s2", "s4"]
 
 
 def test_files_are_private_and_no_temp_files_remain(db_path):

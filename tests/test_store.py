@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ccsess.core.models import Event, ForkPoint, Message, Totals
-from ccsess.core.store import (
+from ccsess.core.store.store import (
     AmbiguousSession,
     InvalidName,
     MessageNotFound,
@@ -17,7 +17,7 @@ from ccsess.core.store import (
     Store,
     clean_name,
 )
-from ccsess.core.store_errors import DataDirError
+from ccsess.core.errors import DataDirError
 
 
 def msg(mid, text="hi", role="user", **kw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 PER_WRITER = 200
 

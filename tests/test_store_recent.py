@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ccsess.app.widgets.sidebar import leading_sessions
 from ccsess.core.models import Message
-from ccsess.core.store import Store
+from ccsess.core.store.store import Store
 
 
 def fill(store: Store, count: int) -> None:

@@ -11,7 +11,7 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from ccsess.core.models import SCHEMA_VERSION, Message
-from ccsess.core.store import Store, StoreLocked
+from ccsess.core.store.store import Store, StoreLocked
 
 
 def msg(mid, text="hi"):

@@ -7,8 +7,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
-from ccsess.core import stream as st
-from ccsess.core.stream import LineFramer, parse_line
+from ccsess.core.claude import protocol as st
+from ccsess.core.claude.protocol import LineFramer, parse_line
 
 
 def _frame(chunks: list[bytes]) -> tuple[list[dict], LineFramer]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ccsess.core import events as ev
-from ccsess.core import stream as st
-from ccsess.core.store import Store
-from ccsess.core.turn import TurnRecorder
+from ccsess.core.claude import events as ev
+from ccsess.core.claude import protocol as st
+from ccsess.core.store.store import Store
+from ccsess.core.claude.turn import TurnRecorder
 
 
 class Clock:

@@ -191,7 +191,7 @@ def store_writer(data_dir: Path, own_session: str, shared: list[str], count: int
     import random
 
     from ccsess.core.models import Message, new_id
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
     rng = random.Random(seed)
     store = Store(data_dir)
@@ -211,10 +211,10 @@ def engine_writer(data_dir: Path, session_id: str, claude: Path, count: int) -> 
     prompts to a session, one after the other."""
     import queue
 
-    from ccsess.core import events as ev
+    from ccsess.core.claude import events as ev
     from ccsess.core.config import Config
-    from ccsess.core.engine import Engine
-    from ccsess.core.store import Store
+    from ccsess.core.claude.engine import Engine
+    from ccsess.core.store.store import Store
 
     store = Store(data_dir)
     events: queue.Queue = queue.Queue()

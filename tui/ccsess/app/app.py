@@ -19,13 +19,13 @@ from ccsess.app.clipboard import describe_copy, system_copy
 from ccsess.app.commands import SessionProvider
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
 from ccsess.app.event_queue import EngineEventQueue
-from ccsess.app.messages import EngineEventReceived, EngineEventsWaiting
+from ccsess.app.messages import EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
 
 if TYPE_CHECKING:
-    from ccsess.core import events as ev
+    from ccsess.core.claude import events as ev
 
 EngineFactory = Callable[[Any, Any, Callable[[Any], None], Mapping[str, str]], Any]
 
@@ -190,11 +190,8 @@ class CcsessApp(App):
             for event in self._engine_events.take():
                 await self._deliver_engine_event(event)
 
-    async def on_engine_event_received(self, message: EngineEventReceived) -> None:
-        await self._deliver_engine_event(message.event)
-
     async def _deliver_engine_event(self, event: ev.EngineEvent) -> None:
-        from ccsess.core import events as ev
+        from ccsess.core.claude import events as ev
 
         if isinstance(event, ev.PermissionRequested):
             self._ask_permission(event)
@@ -309,7 +306,7 @@ def _import_for_later() -> None:
     import importlib
 
     try:
-        for module in ("ccsess.core.events", "ccsess.app.screens.dialogs", "ccsess.core.export", "ccsess.core.search"):
+        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export", "ccsess.core.search"):
             importlib.import_module(module)
         importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
     except Exception:
@@ -318,7 +315,7 @@ def _import_for_later() -> None:
 
 
 def default_engine_factory(store, config, emit, env):
-    from ccsess.core.engine import Engine
+    from ccsess.core.claude.engine import Engine
 
     return Engine(store, config, emit, env=env)
 

@@ -7,7 +7,8 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from ccsess.app.formatting import clean, short_path
+from ccsess.app.formatting import short_path
+from ccsess.core.text import visible_text
 
 
 class SessionProvider(Provider):
@@ -16,11 +17,11 @@ class SessionProvider(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for session in self.app.store.list_summaries():
-            label = f"Open: {clean(session.name)}"
+            label = f"Open: {visible_text(session.name)}"
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), partial(self.app.open_session, session.id),
-                          help=short_path(clean(session.project)))
+                          help=short_path(visible_text(session.project)))
 
 
 class ModelProvider(Provider):
@@ -43,5 +44,5 @@ class ModelProvider(Provider):
                           help="configured model")
         typed = query.strip()
         if typed and typed not in models and " " not in typed:
-            yield Hit(0.01, Content(f"Use model “{clean(typed)}”"), partial(self.app.set_model, typed),
+            yield Hit(0.01, Content(f"Use model “{visible_text(typed)}”"), partial(self.app.set_model, typed),
                       help="any model name claude accepts")

@@ -14,7 +14,7 @@ from typing import Any
 
 def _merge_key(event: Any) -> tuple | None:
     """What a delta must share with the one before it to merge, or None for events that never merge."""
-    from ccsess.core import events as ev
+    from ccsess.core.claude import events as ev
 
     if isinstance(event, (ev.TextDelta, ev.ThinkingDelta)):
         return type(event), event.session_id, event.index

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from ccsess.core import paths
 from ccsess.core.config import Config, ConfigError, load_config
-from ccsess.core.store import Store, StoreError
+from ccsess.core.store.store import Store, StoreError
 
 
 class Context:

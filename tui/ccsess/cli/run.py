@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ccsess.core.launch import PERMISSION_MODES
-from ccsess.core.sanitize import plain_text
+from ccsess.core.config import PERMISSION_MODES
+from ccsess.core.text import plain_text, tool_summary
 
 if TYPE_CHECKING:
-    from ccsess.core import events as ev
-    from ccsess.core.engine import Engine
+    from ccsess.core.claude import events as ev
+    from ccsess.core.claude.engine import Engine
 
 STOP_WAIT = 10.0
 DENIED_HEADLESS = ("ccsess run cannot ask for permission; rerun with --permission-mode acceptEdits "
@@ -119,7 +119,7 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
     except _UsageError as exc:
         ctx.err(str(exc))
         return 2
-    from ccsess.core.engine import Engine
+    from ccsess.core.claude.engine import Engine
 
     events: queue.Queue[ev.EngineEvent] = queue.Queue()
     engine = Engine(ctx.store, ctx.config, events.put)
@@ -136,7 +136,7 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
 
 def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent], printer: _ReplyPrinter,
             ctx: Any) -> int:
-    from ccsess.core import events as ev
+    from ccsess.core.claude import events as ev
 
     failed = False
     stopping_since: float | None = None
@@ -160,7 +160,7 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
                 ctx.err(f"tool {plain_text(event.name)}")
             elif isinstance(event, ev.PermissionRequested):
                 engine.answer_permission(session_id, event.request_id, "deny", DENIED_HEADLESS)
-                ctx.err(f"denied {plain_text(event.tool_name)}: {plain_text(_describe_input(event.tool_input))} "
+                ctx.err(f"denied {plain_text(event.tool_name)}: {tool_summary(event.tool_input, 200)} "
                         f"(permission mode does not allow it without asking)")
             elif isinstance(event, ev.PermissionDenied):
                 ctx.err(f"denied {plain_text(event.tool_name)} by the permission mode")
@@ -185,13 +185,6 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
             engine.stop(session_id)
             if not engine.is_streaming(session_id):
                 return 130
-
-
-def _describe_input(tool_input: dict[str, Any]) -> str:
-    for key in ("command", "file_path", "path", "url", "pattern"):
-        if isinstance(tool_input.get(key), str):
-            return tool_input[key][:200]
-    return ""
 
 
 def _is_tty(stream: TextIO) -> bool:

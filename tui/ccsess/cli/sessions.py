@@ -14,7 +14,7 @@ from typing import Any
 
 from ccsess.cli.context import Context
 from ccsess.core.models import STATUSES, Event, Message, Session
-from ccsess.core.store import clean_name
+from ccsess.core.text import clean_name, escaped_line, relative_time
 
 DAY = 86400.0
 
@@ -72,31 +72,6 @@ def iso(timestamp: float | None) -> str | None:
         return None
     moment = _dt.datetime.fromtimestamp(timestamp, _dt.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def relative(timestamp: float, reference: float | None = None) -> str:
-    seconds = max(0.0, (reference or time.time()) - timestamp)
-    for unit, size in (("d", DAY), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
-
-
-def printable(text: str) -> str:
-    """One line of text safe to print: control characters shown as escapes, never sent raw."""
-    out = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(" ")
-        elif (
-            unicodedata.category(ch) in ("Cc", "Zl", "Zp")
-            or "\u202a" <= ch <= "\u202e"
-            or "\u2066" <= ch <= "\u2069"
-        ):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _width(text: str) -> int:
@@ -194,12 +169,12 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     rows = [
         [
             s.id,
-            printable(s.name),
+            escaped_line(s.name),
             s.status,
-            printable(s.model or "-"),
+            escaped_line(s.model or "-"),
             str(s.message_count),
-            relative(s.last_active),
-            printable(_home(s.project)),
+            relative_time(s.last_active, spoken=True),
+            escaped_line(_home(s.project)),
         ]
         for s in sessions
     ]
@@ -224,13 +199,13 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     t = session.totals
     fields = [
         ("id", session.id),
-        ("name", printable(session.name)),
-        ("project", printable(session.project)),
-        ("model", printable(session.model or "default")),
+        ("name", escaped_line(session.name)),
+        ("project", escaped_line(session.project)),
+        ("model", escaped_line(session.model or "default")),
         ("permission mode", session.permission_mode),
         ("status", session.status),
-        ("created", f"{iso(session.created)} ({relative(session.created)})"),
-        ("last active", f"{iso(session.last_active)} ({relative(session.last_active)})"),
+        ("created", f"{iso(session.created)} ({relative_time(session.created, spoken=True)})"),
+        ("last active", f"{iso(session.last_active)} ({relative_time(session.last_active, spoken=True)})"),
         ("claude session", session.claude_session_id or "-"),
         ("parent", session.parent_id or "-"),
         ("cost", f"${t.cost_usd:.4f}"),
@@ -249,7 +224,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(f"  … {len(messages) - len(shown)} earlier messages")
     for m in shown:
         flags = "".join(f" [{f}]" for f in ("interrupted", "error", "partial") if getattr(m, f))
-        text = printable(m.text or _block_summary(m))
+        text = escaped_line(m.text or _block_summary(m))
         ctx.out(f"  {m.role:<9} {_fit(text, 90).rstrip()}{flags}")
     return 0
 
@@ -266,7 +241,7 @@ def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
             ctx.err("refusing to delete without --yes when input is not a terminal")
             return 1
         ctx.stderr.write(
-            f"Delete session {session.id} '{printable(session.name)}' and its "
+            f"Delete session {session.id} '{escaped_line(session.name)}' and its "
             f"{session.message_count} messages? [y/N] "
         )
         ctx.stderr.flush()
@@ -275,7 +250,7 @@ def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out("Nothing deleted.")
             return 1
     ctx.store.delete_session(session.id)
-    ctx.out(f"deleted {session.id} ({printable(session.name)})")
+    ctx.out(f"deleted {session.id} ({escaped_line(session.name)})")
     return 0
 
 
@@ -285,7 +260,7 @@ def cmd_rename(args: argparse.Namespace, ctx: Context) -> int:
     new_name = clean_name(args.new_name)
     store.update_session(session.id, name=new_name)
     store.add_event(session.id, Event(kind="rename", detail={"old": session.name, "new": new_name}))
-    ctx.out(f"renamed {session.id}: {printable(session.name)} -> {printable(new_name)}")
+    ctx.out(f"renamed {session.id}: {escaped_line(session.name)} -> {escaped_line(new_name)}")
     return 0
 
 
@@ -329,7 +304,7 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
         groups = sorted(by[key].items(), key=lambda item: -item[1]["sessions"])
         rows = [
             [
-                printable(_home(name) if key == "by_project" else name),
+                escaped_line(_home(name) if key == "by_project" else name),
                 str(g["sessions"]),
                 str(g["messages"]),
                 f"${g['cost_usd']:.4f}",
@@ -350,6 +325,6 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
     for s in reversed(old):
         if not args.dry_run:
             store.delete_session(s.id)
-        ctx.out(f"{verb} {s.id}  {_fit(printable(s.name), 40).rstrip()}  (active {relative(s.last_active)})")
+        ctx.out(f"{verb} {s.id}  {_fit(escaped_line(s.name), 40).rstrip()}  (active {relative_time(s.last_active, spoken=True)})")
     ctx.out(f"{verb} {_plural(len(old), 'session')}")
     return 0

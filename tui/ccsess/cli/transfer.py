@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ccsess.cli.context import Context
-from ccsess.core.export import BRANCHES, FORMATS, ExportError, export_session, write_export
-from ccsess.core.sanitize import plain_text
+from ccsess.core.transfer.export import BRANCHES, FORMATS, ExportError, export_session, write_export
+from ccsess.core.text import plain_text
 
 PROGRESS_MIN_FILES = 20
 MALFORMED_SHOWN = 20
@@ -80,7 +80,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     if source and not Path(source).expanduser().is_dir():
         ctx.err(f"cannot import from {source}: it is not a directory")
         return 1
-    from ccsess.core.importer import import_sessions
+    from ccsess.core.transfer.claude_import import import_sessions
 
     report = import_sessions(
         ctx.store, source, project=args.project, dry_run=args.dry_run, progress=progress if tty else None

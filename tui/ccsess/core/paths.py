@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ccsess.core.store_errors import DataDirError
+from ccsess.core.errors import DataDirError
 
 APP_NAME = "ccsess"
 DATA_DIR_ENV = "CCSESS_DATA_DIR"
@@ -39,6 +39,18 @@ def config_path(environ: Mapping[str, str] = os.environ) -> Path:
 def user_themes_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """User theme files live in ``themes/`` beside the config file."""
     return config_path(environ).parent / "themes"
+
+
+def claude_config_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Claude Code's own folder: ``CLAUDE_CONFIG_DIR``, else ``~/.claude`` (``HOME`` decides where ``~`` is)."""
+    if environ.get("CLAUDE_CONFIG_DIR"):
+        return Path(environ["CLAUDE_CONFIG_DIR"]).expanduser()
+    return Path(environ.get("HOME") or os.path.expanduser("~")) / ".claude"
+
+
+def claude_projects_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where Claude Code keeps its session files, one folder per project."""
+    return claude_config_dir(environ) / "projects"
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccsess.core.models import Message
-from ccsess.core.sanitize import plain_text
+from ccsess.core.text import plain_text
 
 if TYPE_CHECKING:
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
 INDEX_FILE = "search.sqlite"
 INDEX_VERSION = "1"

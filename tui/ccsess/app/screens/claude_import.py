@@ -14,19 +14,17 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
-from ccsess.app.formatting import clean, one_line, short_path
-from ccsess.core.store_errors import StoreError
+from ccsess.app.formatting import short_path
+from ccsess.core.errors import StoreError
+from ccsess.core.paths import claude_projects_dir
+from ccsess.core.text import one_line, visible_text
 
 if TYPE_CHECKING:
     from ccsess.app.screens.main import MainScreen
-    from ccsess.core.importer import ImportReport
+    from ccsess.core.transfer.claude_import import ImportReport
 
 WORKER_GROUP = "import-claude"
 PROGRESS_EVERY_SECONDS = 0.1
-
-
-def claude_projects_dir() -> Path:
-    return Path.home() / ".claude" / "projects"
 
 
 class ImportProgress(Static):
@@ -60,7 +58,7 @@ def import_claude_sessions(screen: MainScreen, source: Path | None = None) -> No
 
 
 def _run_import(screen: MainScreen, source: Path, progress: ImportProgress) -> None:
-    from ccsess.core.importer import import_sessions
+    from ccsess.core.transfer.claude_import import import_sessions
 
     app = screen.app
     shown_at = 0.0
@@ -96,7 +94,7 @@ async def _import_finished(screen: MainScreen, progress: ImportProgress, report:
     issues = [*report.problems, *report.malformed]
     if issues:
         noun = "problem" if len(issues) == 1 else "problems"
-        screen.notify(f"{len(issues)} {noun} while importing, skipped; the first: {one_line(clean(issues[0]), 160)}",
+        screen.notify(f"{len(issues)} {noun} while importing, skipped; the first: {one_line(visible_text(issues[0]), 160)}",
                       title="Import", severity="warning", timeout=15, markup=False)
     try:
         screen.reload_sessions()

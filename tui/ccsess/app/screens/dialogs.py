@@ -14,7 +14,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ccsess.app.formatting import clean, pretty_input
+from ccsess.app.formatting import pretty_input
+from ccsess.core.text import visible_text
 
 
 class _Dialog(ModalScreen):
@@ -186,11 +187,11 @@ class PermissionDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog permission"):
-            yield Label(Content.assemble("Allow ", (clean(self._tool_name), "bold"), "?"), classes="dialog-title")
-            yield Static(Content(f"claude wants to use a tool in “{clean(self._session_name)}”."),
+            yield Label(Content.assemble("Allow ", (visible_text(self._tool_name), "bold"), "?"), classes="dialog-title")
+            yield Static(Content(f"claude wants to use a tool in “{visible_text(self._session_name)}”."),
                          classes="dialog-text")
             if self._description:
-                yield Static(Content(clean(self._description)), classes="dialog-text")
+                yield Static(Content(visible_text(self._description)), classes="dialog-text")
             with VerticalScroll(classes="tool-input"):
                 yield Static(Content(pretty_input(self._tool_input)))
             with Horizontal(classes="dialog-buttons"):

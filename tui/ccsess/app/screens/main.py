@@ -19,10 +19,10 @@ from ccsess.app.widgets.prompt import PromptInput
 from ccsess.app.widgets.sidebar import SessionSidebar, leading_sessions
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
 
 if TYPE_CHECKING:
-    from ccsess.core import events as ev
+    from ccsess.core.claude import events as ev
 
 EMPTY_TEXT = (
     "No session open.\n\n"
@@ -237,7 +237,7 @@ class MainScreen(SessionActions, Screen):
     # Engine events -------------------------------------------------------------------------------------------
 
     async def handle_engine_event(self, event: ev.EngineEvent) -> None:
-        from ccsess.core import events as ev
+        from ccsess.core.claude import events as ev
 
         sid = event.session_id
         current = sid == self.session_id

@@ -17,8 +17,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ccsess.app.formatting import clean, one_line, relative_time
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.text import one_line, relative_time, visible_text
 
 if TYPE_CHECKING:
     from ccsess.app.screens.main import MainScreen
@@ -70,13 +70,13 @@ def snippet_content(snippet: str) -> Content:
     parts: list[str | tuple[str, str]] = []
     for number, piece in enumerate(snippet.split(opening)):
         if number == 0:
-            parts.append(clean(piece.replace(closing, "")))
+            parts.append(visible_text(piece.replace(closing, "")))
             continue
         matched, _, rest = piece.partition(closing)
         if matched:
-            parts.append((clean(matched), MATCH_STYLE))
+            parts.append((visible_text(matched), MATCH_STYLE))
         if rest:
-            parts.append(clean(rest))
+            parts.append(visible_text(rest))
     return Content.assemble(*parts)
 
 
@@ -175,7 +175,7 @@ class SearchScreen(ModalScreen["FoundMessage | None"]):
             return
         self._open_when_shown = False
         if problem:
-            self._set_status(f"Search failed: {clean(problem)}")
+            self._set_status(f"Search failed: {visible_text(problem)}")
         elif not found:
             self._set_status(f"No messages match “{one_line(query, 40)}”.")
         else:

@@ -13,9 +13,10 @@ from textual.app import SuspendNotSupported
 from textual.command import CommandPalette
 
 from ccsess.app.commands import ModelProvider
-from ccsess.app.formatting import one_line, slug
+from ccsess.app.formatting import slug
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.text import one_line
 
 if TYPE_CHECKING:
     from ccsess.app.screens.main import MainScreen
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 def sync_session(store, session_id: str) -> int:
     """Pick up turns made in interactive claude (the importer is loaded when first needed)."""
-    from ccsess.core.importer import sync_session as sync
+    from ccsess.core.transfer.claude_import import sync_session as sync
 
     return sync(store, session_id)
 
@@ -174,7 +175,7 @@ class SessionActions:
             return
 
         def chosen(path: str | None) -> None:
-            from ccsess.core.export import ExportError, export_session, write_export
+            from ccsess.core.transfer.export import ExportError, export_session, write_export
 
             if not path:
                 return
@@ -202,7 +203,7 @@ class SessionActions:
         session = self.session
         if session is None:
             return
-        from ccsess.core.export import render_markdown
+        from ccsess.core.transfer.export import render_markdown
 
         text = render_markdown(session, self.app.store.messages(session.id))
         self.app.copy_with_notice(text, "transcript")

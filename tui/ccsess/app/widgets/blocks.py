@@ -8,8 +8,9 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ccsess.app.formatting import clean, one_line, pretty_input, tool_summary
+from ccsess.app.formatting import pretty_input
 from ccsess.core.models import tool_result_text
+from ccsess.core.text import one_line, tool_summary, visible_text
 
 RESULT_PREVIEW_CHARS = 20_000
 
@@ -21,7 +22,7 @@ class ThinkingBlock(Collapsible):
     """
 
     def __init__(self, text: str = "") -> None:
-        self._text = clean(text)
+        self._text = visible_text(text)
         self._body = Static(Content(self._text), classes="thinking-text")
         super().__init__(self._body, title="Thinking", collapsed=True)
 
@@ -30,7 +31,7 @@ class ThinkingBlock(Collapsible):
         return self._text
 
     def append(self, text: str) -> None:
-        self._text += clean(text)
+        self._text += visible_text(text)
         self._body.update(Content(self._text))
 
 
@@ -48,7 +49,7 @@ class ToolCallView(Collapsible):
 
     def __init__(self, tool_use_id: str, name: str, tool_input: Any = None) -> None:
         self.tool_use_id = tool_use_id
-        self.tool_name = clean(name) or "tool"
+        self.tool_name = visible_text(name) or "tool"
         self.tool_input = tool_input if tool_input is not None else {}
         self._partial_json = ""
         self._input = Static(Content(pretty_input(self.tool_input)) if self.tool_input else "",
@@ -58,7 +59,7 @@ class ToolCallView(Collapsible):
         super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
 
     def _make_title(self) -> Content:
-        summary = tool_summary(self.tool_name, self.tool_input)
+        summary = tool_summary(self.tool_input)
         parts: list[Any] = [("⚙ ", "$accent"), (self.tool_name, "bold")]
         if summary:
             parts += ["  ", summary]
@@ -82,7 +83,7 @@ class ToolCallView(Collapsible):
         self.title = self._make_title()
 
     def set_result(self, block: dict[str, Any]) -> None:
-        text = clean(tool_result_text(block))
+        text = visible_text(tool_result_text(block))
         self.result_text = text
         shown = text if len(text) <= RESULT_PREVIEW_CHARS else (
             text[:RESULT_PREVIEW_CHARS] + f"\n… {len(text) - RESULT_PREVIEW_CHARS:,} more characters")
@@ -99,6 +100,6 @@ class ToolResultBlock(Collapsible):
     """
 
     def __init__(self, block: dict[str, Any]) -> None:
-        text = clean(tool_result_text(block))
+        text = visible_text(tool_result_text(block))
         title = Content.assemble(("↳ ", "$accent"), "Tool result  ", (one_line(text, 50), "$text-muted"))
         super().__init__(Static(Content(text or "(no output)")), title=title, collapsed=True)

@@ -22,7 +22,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ccsess.app.formatting import clean
+from ccsess.core.text import visible_text
 
 if TYPE_CHECKING:
     from ccsess.app.widgets.markdown_render import MarkdownLook
@@ -106,7 +106,7 @@ class ChunkedMarkdown(Widget):
                  live_chars: int = LIVE_CHARS, **kwargs) -> None:
         super().__init__(**kwargs)
         self._live_chars = live_chars
-        texts = split_markdown(clean(text), chunk_chars) if text else []
+        texts = split_markdown(visible_text(text), chunk_chars) if text else []
         shown: list[str] = []
         budget = 0
         while texts and (not shown or budget + len(texts[-1]) <= initial_chars):
@@ -159,7 +159,7 @@ class ChunkedMarkdown(Widget):
         keys are handled meanwhile; the live tail is drawn with the next frame."""
         width, height = self.size
         starts = self._starts.get(width)
-        text = self._tail.text + clean(fragment)
+        text = self._tail.text + visible_text(fragment)
         start = 0
         completed: list[_Chunk] = []
         while (split := self._find_split(text, start)) is not None:

@@ -19,7 +19,7 @@ from ccsess.app.gc_tuning import collect_young_if_due, pause_automatic_collectio
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
 
 PAGE_MESSAGES = 30
 INITIAL_BUDGET_CHARS = 24_000

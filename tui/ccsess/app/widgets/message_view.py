@@ -17,10 +17,10 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ccsess.app.formatting import clean
 from ccsess.app.widgets.blocks import ThinkingBlock, ToolCallView, ToolResultBlock
 from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.core.models import Message
+from ccsess.core.text import visible_text
 
 
 def is_tool_result_message(message: Message) -> bool:
@@ -116,7 +116,7 @@ class MessageView(Vertical, can_focus=True):
     @property
     def text(self) -> str:
         if self.message is not None:
-            return clean(self.message.text)
+            return visible_text(self.message.text)
         return "".join(part.text for part in self.query(ChunkedMarkdown))
 
     def _block_widgets(self, message: Message) -> list[Widget]:
@@ -126,7 +126,7 @@ class MessageView(Vertical, can_focus=True):
             if kind == "text":
                 text = block.get("text", "")
                 if message.role == "user":
-                    widgets.append(Static(Content(clean(text)), classes="user-text"))
+                    widgets.append(Static(Content(visible_text(text)), classes="user-text"))
                 elif text:
                     widgets.append(ChunkedMarkdown(text))
             elif kind == "thinking":
@@ -138,7 +138,7 @@ class MessageView(Vertical, can_focus=True):
             elif kind == "tool_result":
                 widgets.append(ToolResultBlock(block))
             elif kind:
-                widgets.append(Static(Content(f"[{clean(str(kind))} block]"), classes="other-block"))
+                widgets.append(Static(Content(f"[{visible_text(str(kind))} block]"), classes="other-block"))
         return widgets
 
     def _update_header(self) -> None:
@@ -150,9 +150,9 @@ class MessageView(Vertical, can_focus=True):
         elif role == "assistant":
             parts.append(("claude", "bold $ccsess-assistant"))
             if message is not None and message.model and message.model != "<synthetic>":
-                parts.append((f" · {clean(message.model)}", "$text-muted"))
+                parts.append((f" · {visible_text(message.model)}", "$text-muted"))
         else:
-            parts.append((clean(role), "bold $ccsess-tool"))
+            parts.append((visible_text(role), "bold $ccsess-tool"))
         if self.streaming:
             parts.append(("  streaming…", "italic $accent"))
         if message is not None:
@@ -215,7 +215,7 @@ class MessageView(Vertical, can_focus=True):
         self.message = message
         self.streaming = False
         self.set_class(message.role == "assistant", "-assistant")
-        if replaces_streamed or clean(final) != streamed or not self._parts:
+        if replaces_streamed or visible_text(final) != streamed or not self._parts:
             await self.remove_children([child for child in self.children if child is not self._header])
             self._tools.clear()
             await self.mount_all(self._block_widgets(message))

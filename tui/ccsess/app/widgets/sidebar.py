@@ -19,7 +19,8 @@ from textual.reactive import var
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from ccsess.app.formatting import clean, relative_time, short_path
+from ccsess.app.formatting import short_path
+from ccsess.core.text import relative_time, visible_text
 
 PROJECT_PREFIX = "project:"
 SIDEBAR_WIDTH = 38
@@ -272,7 +273,7 @@ class SessionSidebar(Vertical):
     def _prompt(self, session: ListedSession) -> Content:
         icon, style = ICONS[session_icon(session, self._states.get(session.id))]
         age = relative_time(session.last_active, self._clock())
-        name = clean(session.name).replace("\n", " ") or session.id
+        name = visible_text(session.name).replace("\n", " ") or session.id
         width = max(8, self._name_width)
         if len(name) > width:
             name = name[: width - 1] + "…"
@@ -295,7 +296,7 @@ class SessionSidebar(Vertical):
         options: list[Option] = []
         header_width = self._name_width + 8
         for project, sessions in groups.items():
-            label = short_path(clean(project)) or "(no project)"
+            label = short_path(visible_text(project)) or "(no project)"
             if len(label) > header_width:
                 label = "…" + label[-(header_width - 1):]
             header = Content.assemble((label, "bold $secondary"))

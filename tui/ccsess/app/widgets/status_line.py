@@ -8,7 +8,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ccsess.app.formatting import clean, format_tokens
+from ccsess.app.formatting import format_tokens
+from ccsess.core.text import visible_text
 
 STATE_STYLES = {
     "cold": "$text-muted",
@@ -46,11 +47,11 @@ class StatusLine(Static):
             return Content("no session")
         state = info.state + (f" {info.detail}" if info.detail else "")
         return Content.assemble(
-            ("model ", "$text-muted"), (clean(info.model) or "default", "bold $text"),
+            ("model ", "$text-muted"), (visible_text(info.model) or "default", "bold $text"),
             (" │ ", "$panel-lighten-2"),
-            ("mode ", "$text-muted"), (clean(info.permission_mode), "$text"),
+            ("mode ", "$text-muted"), (visible_text(info.permission_mode), "$text"),
             (" │ ", "$panel-lighten-2"),
-            (clean(state), STATE_STYLES.get(info.state, "$text")),
+            (visible_text(state), STATE_STYLES.get(info.state, "$text")),
             (" │ ", "$panel-lighten-2"),
             (f"${info.cost_usd:.4f}", "$text"),
             (" │ ", "$panel-lighten-2"),

@@ -27,8 +27,8 @@ from typing import Any
 
 import pexpect
 
-from ccsess.core.sanitize import plain_text
-from ccsess.core.stream import LineFramer
+from ccsess.core.text import plain_text
+from ccsess.core.claude.protocol import LineFramer
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ccsess.core.models import Session
-from ccsess.core.store_errors import CorruptFile, StoreLocked
+from ccsess.core.errors import CorruptFile, StoreLocked
 
 if TYPE_CHECKING:
-    from ccsess.core.storage import Tables
-    from ccsess.core.store_files import StoreFile
+    from ccsess.core.store.journal import Tables
+    from ccsess.core.store.files import StoreFile
 
 # index.json
 SESSIONS = "sessions"

@@ -7,7 +7,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from ccsess.core.models import Event, Message, now
-from ccsess.core.store_docs import (
+from ccsess.core.store.documents import (
     EVENTS,
     MESSAGES,
     SESSION_COPY,
@@ -17,10 +17,10 @@ from ccsess.core.store_docs import (
     live_status,
     visible_messages,
 )
-from ccsess.core.store_errors import MessageNotFound
+from ccsess.core.errors import MessageNotFound
 
 if TYPE_CHECKING:
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
 
 class TranscriptAccess:

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ccsess.core.claude.protocol import INTERRUPT_MARKERS
 from ccsess.core.models import ForkPoint, Message, Totals, new_id
-from ccsess.core.sanitize import plain_text
+from ccsess.core.text import plain_text
 
-INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
 _CONVERSATION = ("user", "assistant", "system", "attachment")
 # Bookkeeping lines recognised from their first bytes, so their (sometimes large) bodies are never parsed.
 _SKIP_PREFIXES = tuple(

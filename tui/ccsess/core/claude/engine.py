@@ -17,14 +17,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ccsess.core import events as ev
-from ccsess.core import stream as st
-from ccsess.core.claude_process import ClaudeProcess, SpawnError
-from ccsess.core.engine_history import EngineError, HistoryActions
-from ccsess.core.launch import LaunchRefused, plan_launch
-from ccsess.core.live import BUSY_STATES, LiveSession, PendingTurn
-from ccsess.core.models import Event, Message, new_id
-from ccsess.core.turn import TurnRecorder
+from ccsess.core.claude import events as ev
+from ccsess.core.claude import protocol as st
+from ccsess.core.claude.process import ClaudeProcess, SpawnError
+from ccsess.core.claude import history
+from ccsess.core.claude.launch import LaunchRefused, plan_launch
+from ccsess.core.claude.live import BUSY_STATES, LiveSession, PendingTurn
+from ccsess.core.config import Config
+from ccsess.core.errors import EngineError
+from ccsess.core.models import Event, Message, Session, new_id
+from ccsess.core.store.store import Store
+from ccsess.core.claude.turn import TurnRecorder
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +37,16 @@ STOP_GRACE = 2.0
 DECISIONS = ("allow", "allow_session", "deny")
 
 
-class Engine(HistoryActions):
-    def __init__(self, store: Any, config: Any, emit: Callable[[ev.EngineEvent], None], *,
+class Engine:
+    def __init__(self, store: Store, config: Config, emit: Callable[[ev.EngineEvent], None], *,
                  env: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.config = config
         self.emit = emit
         self.env = {**os.environ, **(env or {})}
-        self.program = getattr(config, "claude", None) or "claude"
-        self.max_live = max(1, int(getattr(config, "max_live", 4) or 4))
-        self.idle_timeout = float(getattr(config, "idle_timeout", 600) or 600)
+        self.program = config.claude or "claude"
+        self.max_live = max(1, config.max_live)
+        self.idle_timeout = float(config.idle_timeout)
         self._lock = threading.RLock()
         self._live: OrderedDict[str, LiveSession] = OrderedDict()
         self._closing: list[ClaudeProcess] = []
@@ -106,6 +109,35 @@ class Engine(HistoryActions):
                 self._allowed_tools.setdefault(session_id, set()).add(ask.tool_name)
             self._log(session_id, "tool_call", name=ask.tool_name, tool_use_id=ask.tool_use_id, decision=decision)
             self._answer_tool(live, ask, allow=decision != "deny", message=message)
+
+    def branch(self, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
+        """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
+        with self._lock:
+            return history.branch(self.store, session_id, at_message_id, name=name)
+
+    def regenerate(self, session_id: str) -> None:
+        """A new reply to the last prompt, from the state before it; the old reply stays as a sibling version."""
+        with self._lock:
+            self._refuse_if_busy(session_id)
+            turn = history.plan_regenerate(self.store, session_id)
+            self._close_live(session_id)
+            self._queue_turn(session_id, turn)
+
+    def choose_version(self, session_id: str, group_id: str, version: int) -> None:
+        with self._lock:
+            self._refuse_if_busy(session_id)
+            if history.choose_version(self.store, session_id, group_id, version):
+                self._close_live(session_id)
+
+    def _refuse_if_busy(self, session_id: str) -> None:
+        live = self._live.get(session_id)
+        if live is not None and live.busy:
+            raise EngineError("a reply is still streaming; stop it first")
+
+    def _close_live(self, session_id: str) -> None:
+        live = self._live.get(session_id)
+        if live is not None:
+            self._retire(live)
 
     def state(self, session_id: str) -> str:
         with self._lock:

@@ -18,17 +18,12 @@ import json
 import re
 from typing import Any
 
-from ccsess.core.sanitize import plain_text
+from ccsess.core.text import plain_text
 
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})([^\n]*)$", re.MULTILINE)
 _BACKTICKS = re.compile(r"`+")
 _HTML_START = re.compile(r"<(?!(?:https?|mailto):[^\s<>]*>)(?=[A-Za-z/!?])")
 _RISKY_LINK = re.compile(r"\]\((?=\s*<?\s*(?:javascript|vbscript|data)\s*:)", re.IGNORECASE)
-
-
-def clean(text: str) -> str:
-    """Text without terminal escapes or control characters; CRLF becomes LF."""
-    return plain_text(text.replace("\r\n", "\n"))
 
 
 def fence_for(text: str) -> str:
@@ -101,7 +96,7 @@ def _neutralise_prose(text: str) -> str:
 
 def safe_markdown(text: str) -> str:
     """Message text as Markdown that renders the same, cannot break the document and cannot run anything."""
-    text = clean(text).strip("\n")
+    text = plain_text(text).strip("\n")
     if not text:
         return ""
     pieces, left_open = _split_fences(text)
@@ -112,7 +107,7 @@ def safe_markdown(text: str) -> str:
 
 def inline_code(text: str) -> str:
     """``text`` as a one-line code span, whatever backticks it holds."""
-    text = " ".join(clean(text).split("\n"))
+    text = " ".join(plain_text(text).split("\n"))
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
@@ -121,13 +116,13 @@ def inline_code(text: str) -> str:
 
 def escape_html(text: str) -> str:
     """Text for an HTML context such as ``<summary>``: one line, nothing active."""
-    text = " ".join(clean(text).split())
+    text = " ".join(plain_text(text).split())
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_inline(text: str) -> str:
     """Plain text for a heading or list item: Markdown and HTML characters shown literally."""
-    text = " ".join(clean(text).split())
+    text = " ".join(plain_text(text).split())
     text = re.sub(r"([\\`*_\[\]#|~])", r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -23,7 +23,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from ccsess.core.atomic import atomic_write_bytes, fsync_dir
-from ccsess.core.store_errors import CorruptFile, StoreError
+from ccsess.core.errors import CorruptFile, StoreError
 
 JOURNAL_SUFFIX = ".journal"
 MIN_COMPACT_BYTES = 256 * 1024

@@ -249,7 +249,7 @@ Item = (
     | PermissionAsk | ControlAsk | ControlReply | Result | Other
 )
 
-_INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
+INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
 
 
 def parse_line(obj: dict[str, Any]) -> list[Item]:
@@ -345,7 +345,7 @@ def _user(obj: dict[str, Any]) -> list[Item]:
     content = message.get("content")
     uuid = str(obj.get("uuid", ""))
     if isinstance(content, str):
-        return [UserLine(uuid, content, content.strip() in _INTERRUPT_MARKERS)]
+        return [UserLine(uuid, content, content.strip() in INTERRUPT_MARKERS)]
     items: list[Item] = []
     for block in content or []:
         if not isinstance(block, dict):
@@ -354,7 +354,7 @@ def _user(obj: dict[str, Any]) -> list[Item]:
             items.append(ToolResult(uuid, block))
         elif block.get("type") == "text":
             text = str(block.get("text", ""))
-            items.append(UserLine(uuid, text, text.strip() in _INTERRUPT_MARKERS))
+            items.append(UserLine(uuid, text, text.strip() in INTERRUPT_MARKERS))
     return items
 
 

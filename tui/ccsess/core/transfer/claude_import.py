@@ -13,12 +13,13 @@ from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ccsess.core.importer_parse import ParsedSession, parse_session_file
+from ccsess.core.transfer.claude_files import ParsedSession, parse_session_file
 from ccsess.core.models import Event, ForkPoint, Message, Session, Totals
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.paths import claude_projects_dir
 
 if TYPE_CHECKING:
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
 __all__ = ["ImportReport", "ParsedSession", "find_session_file", "import_sessions", "new_messages",
            "parse_session_file", "sync_session"]
@@ -153,7 +154,7 @@ def import_sessions(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Create or update ccsess sessions from the Claude Code session files under ``source_dir``."""
-    source = Path(source_dir).expanduser() if source_dir else Path.home() / ".claude" / "projects"
+    source = Path(source_dir).expanduser() if source_dir else claude_projects_dir()
     only = Path(os.path.abspath(Path(project).expanduser())) if project else None
     report = ImportReport(dry_run=dry_run)
     files = sorted(source.glob("*/*.jsonl"), key=lambda p: str(p))
@@ -243,9 +244,9 @@ def _claude_ids_in_messages(store: Store, sessions: list[Session]) -> set[str]:
     return ids
 
 
-def find_session_file(claude_session_id: str, home: Path | None = None) -> Path | None:
-    """The newest ``~/.claude/projects/*/<id>.jsonl`` (``HOME`` decides where ``~`` is)."""
-    root = (home or Path.home()) / ".claude" / "projects"
+def find_session_file(claude_session_id: str) -> Path | None:
+    """The newest ``<claude projects dir>/*/<id>.jsonl``."""
+    root = claude_projects_dir()
     found = [p for p in root.glob(f"*/{claude_session_id}.jsonl") if p.is_file()]
     return max(found, key=lambda p: p.stat().st_mtime_ns) if found else None
 

@@ -9,30 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.table import Table
-
 from ccsess.core.models import SCHEMA_VERSION, Session, new_id
-from ccsess.core.storage import JournaledStorage, Tables
-from ccsess.core.store_errors import CorruptFile, StoreError, StoreLocked
+from ccsess.core.store.journal import JournaledStorage, Tables
+from ccsess.core.errors import CorruptFile, StoreError, StoreLocked
 
 META_TABLE = "_meta"
 META_KEY = "schema"
-
-
-class KeyedTable(Table):
-    """Documents keyed by the record's own id (session id, message id, setting key) instead of a counter,
-    so one record can be found and replaced without reading the table."""
-
-    document_id_class = str  # type: ignore[assignment]
-
-    def __init__(self, storage: Any, name: str, cache_size: int = 0, persist_empty: bool = False) -> None:
-        # No query cache: journal appends change the data without going through the table.
-        super().__init__(storage, name, cache_size=0, persist_empty=persist_empty)
-
-
-class KeyedTinyDB(TinyDB):
-    table_class = KeyedTable
 
 
 def schema_version(tables: Tables) -> int | None:
@@ -120,8 +102,7 @@ class StoreFile:
         self.path = path
         self.data_dir = data_dir
         self.lock_timeout = lock_timeout
-        self.db = KeyedTinyDB(path, storage=JournaledStorage)
-        self.storage: JournaledStorage = self.db.storage  # type: ignore[assignment]
+        self.storage = JournaledStorage(path)
         self._lock: Any = None
         self.written = False
 
@@ -159,9 +140,6 @@ class StoreFile:
             )
         self.storage.write(migrate({k: dict(v) for k, v in data.items()}, version))
         return self.storage.refresh()
-
-    def table(self, name: str) -> Table:
-        return self.db.table(name)
 
     def write_entries(self, entries: list[dict[str, Any]]) -> None:
         """Journal upserts/deletes (stamping the schema version on first write). Caller holds the lock."""

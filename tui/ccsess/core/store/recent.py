@@ -19,7 +19,7 @@ from typing import Any
 
 from ccsess.core.atomic import atomic_write_bytes
 from ccsess.core.models import SessionSummary
-from ccsess.core.store_docs import SESSIONS, SETTINGS, clone, live_status
+from ccsess.core.store.documents import SESSIONS, SETTINGS, clone, live_status
 
 RECENT_FILE = "recent.json"
 FORMAT_VERSION = 1

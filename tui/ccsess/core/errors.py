@@ -43,3 +43,7 @@ class InvalidName(StoreError):
 
 class CorruptFile(StoreError):
     """A store file that cannot be read as what it should be; the store moves it aside."""
+
+
+class EngineError(Exception):
+    """A session action that cannot be done now (branch with nothing to branch from, regenerate while busy)."""

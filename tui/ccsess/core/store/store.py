@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ccsess.core.atomic import clean_stale_temp_files
 from ccsess.core.models import STATUSES, Session, new_id, now
 from ccsess.core.paths import ensure_private_dir
-from ccsess.core.storage import Tables
-from ccsess.core.store_docs import (
+from ccsess.core.store.journal import Tables
+from ccsess.core.store.documents import (
     MESSAGES,
     SESSION_COPY,
     SESSIONS,
@@ -35,7 +35,7 @@ from ccsess.core.store_docs import (
     rows_from_session_files,
     session_from_row,
 )
-from ccsess.core.store_errors import (
+from ccsess.core.errors import (
     AmbiguousSession,
     CorruptFile,
     DataDirError,
@@ -45,10 +45,10 @@ from ccsess.core.store_errors import (
     StoreError,
     StoreLocked,
 )
-from ccsess.core.store_files import META_KEY, META_TABLE, StoreFile, meta_entry
-from ccsess.core.store_names import clean_name
-from ccsess.core.store_recent import SessionListing, Stamp
-from ccsess.core.store_transcripts import TranscriptAccess
+from ccsess.core.store.files import META_KEY, META_TABLE, StoreFile, meta_entry
+from ccsess.core.text import clean_name
+from ccsess.core.store.recent import SessionListing, Stamp
+from ccsess.core.store.transcripts import TranscriptAccess
 
 if TYPE_CHECKING:
     from ccsess.core.search import SearchIndex

@@ -12,11 +12,11 @@ import shutil
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
+from ccsess.core.config import PERMISSION_MODES
 from ccsess.core.models import Session
+from ccsess.core.paths import claude_projects_dir
 
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
 
 BASE_ARGS = (
     "-p",
@@ -49,19 +49,13 @@ class LaunchPlan:
     notice: str = ""
 
 
-def claude_config_dir(env: Mapping[str, str]) -> Path:
-    if env.get("CLAUDE_CONFIG_DIR"):
-        return Path(env["CLAUDE_CONFIG_DIR"])
-    return Path(env.get("HOME") or os.path.expanduser("~")) / ".claude"
-
-
 def claude_has_session(env: Mapping[str, str], claude_session_id: str) -> bool:
     """Whether claude keeps a transcript for this id in any project (the slug of a project is not computed)."""
     try:
         uuid.UUID(claude_session_id)
     except ValueError:
         return False
-    projects = claude_config_dir(env) / "projects"
+    projects = claude_projects_dir(env)
     return any(projects.glob(f"*/{claude_session_id}.jsonl"))
 
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccsess.core import events as ev
-from ccsess.core import stream as st
+from ccsess.core.claude import events as ev
+from ccsess.core.claude import protocol as st
 from ccsess.core.models import Event, Message, new_id
 
 log = logging.getLogger(__name__)

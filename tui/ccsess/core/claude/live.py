@@ -7,9 +7,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccsess.core.claude_process import ClaudeProcess
-from ccsess.core.stream import PermissionAsk
-from ccsess.core.turn import TurnRecorder
+from ccsess.core.claude.process import ClaudeProcess
+from ccsess.core.claude.protocol import PermissionAsk
+from ccsess.core.claude.turn import TurnRecorder
 
 BUSY_STATES = ("streaming", "retrying", "stopping")
 

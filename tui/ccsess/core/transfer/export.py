@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ccsess import __version__
 from ccsess.core.atomic import atomic_write_text
-from ccsess.core.export_markdown import (
-    clean,
+from ccsess.core.transfer.markdown import (
     details,
     escape_inline,
     fenced,
@@ -23,10 +22,11 @@ from ccsess.core.export_markdown import (
     safe_markdown,
 )
 from ccsess.core.models import Event, Message, Session, tool_result_text
-from ccsess.core.store_errors import StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.text import plain_text, tool_summary
 
 if TYPE_CHECKING:
-    from ccsess.core.store import Store
+    from ccsess.core.store.store import Store
 
 EXPORT_SCHEMA_VERSION = 1
 FORMATS = ("md", "json")
@@ -94,17 +94,9 @@ def _metadata(session: Session, messages: Sequence[Message], parent_name: str | 
     return lines
 
 
-def _tool_summary(block: dict[str, Any]) -> str:
+def _tool_heading(block: dict[str, Any]) -> str:
     name = str(block.get("name") or "tool")
-    tool_input = block.get("input")
-    hint = ""
-    if isinstance(tool_input, dict):
-        for key in ("command", "file_path", "path", "pattern", "url", "query", "description"):
-            if isinstance(tool_input.get(key), str) and tool_input[key].strip():
-                hint = tool_input[key].strip().splitlines()[0]
-                break
-    if len(hint) > 80:
-        hint = hint[:79] + "…"
+    hint = tool_summary(block.get("input"), 80)
     return f"Tool call: {name} · {hint}" if hint else f"Tool call: {name}"
 
 
@@ -112,7 +104,7 @@ def _result_section(result: dict[str, Any] | None) -> str:
     if result is None:
         return "No result was recorded."
     label = "Result (error):" if result.get("is_error") else "Result:"
-    text = clean(tool_result_text(result))
+    text = plain_text(tool_result_text(result))
     images = sum(
         1 for part in result.get("content") or [] if isinstance(part, dict) and part.get("type") == "image"
     ) if isinstance(result.get("content"), list) else 0
@@ -125,13 +117,13 @@ def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
     if kind == "text":
         return safe_markdown(str(block.get("text", "")))
     if kind == "thinking":
-        return details("Thinking", fenced(clean(str(block.get("thinking", "")))))
+        return details("Thinking", fenced(plain_text(str(block.get("thinking", "")))))
     if kind == "redacted_thinking":
         return details("Thinking (redacted)", "*The thinking was redacted by the API.*")
     if kind == "tool_use":
-        tool_input = fenced(clean(pretty_json(block.get("input", {}))), "json")
+        tool_input = fenced(plain_text(pretty_json(block.get("input", {}))), "json")
         body = f"Input:\n\n{tool_input}\n\n{_result_section(results.get(str(block.get('id'))))}"
-        return details(_tool_summary(block), body)
+        return details(_tool_heading(block), body)
     if kind == "tool_result":
         return details("Tool result", _result_section(block))
     if kind == "image":

@@ -1,0 +1,100 @@
+"""Engine actions that reshape history: branch, regenerate, choose a version.
+
+All three rest on one claude primitive: ``--resume <id> --resume-session-at <assistant uuid> --fork-session``
+starts a new Claude session holding the history up to that assistant record. ccsess records the wish as the
+session's ``pending_fork`` and the next spawn carries it out. These functions reshape the stored session; the
+engine calls them under its lock and then does what they ask of the live process.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ccsess.core.claude.live import PendingTurn
+from ccsess.core.errors import EngineError
+from ccsess.core.models import Event, ForkPoint, Message, Session
+from ccsess.core.store.store import Store
+
+
+def _fork_point_before(messages: list[Message], index: int, fallback_claude_id: str | None) -> ForkPoint | None:
+    """The last assistant message at or before ``index`` that claude knows by uuid, as a fork point."""
+    for message in reversed(messages[: index + 1]):
+        if message.role == "assistant" and message.claude_uuid and not message.synthetic:
+            return ForkPoint(message.id, message.claude_uuid, message.claude_session_id or fallback_claude_id)
+    return None
+
+
+def _log_fork(store: Store, session_id: str, **detail: Any) -> None:
+    store.add_event(session_id, Event(kind="fork", detail=detail))
+
+
+def branch(store: Store, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
+    """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
+    source = store.get_session(session_id)
+    messages = store.messages(session_id)
+    if not messages:
+        raise EngineError("there is nothing to branch from yet")
+    if at_message_id is None:
+        index = len(messages) - 1
+    else:
+        index = next((i for i, m in enumerate(messages) if m.id == at_message_id), -1)
+        if index < 0:
+            raise EngineError(f"message {at_message_id} is not in the visible transcript")
+    point = _fork_point_before(messages, index, source.claude_session_id)
+    created = store.create_session(
+        name or f"{source.name} (branch)", source.project, model=source.model,
+        permission_mode=source.permission_mode, parent_id=source.id,
+        fork_point=point or ForkPoint(messages[index].id), pending_fork=point,
+    )
+    if point is not None:
+        store.copy_messages(session_id, created.id, up_to_message_id=point.message_id)
+    at = point.message_id if point else None
+    _log_fork(store, created.id, parent_id=source.id, at_message_id=at)
+    _log_fork(store, session_id, branch_id=created.id, at_message_id=at)
+    return store.get_session(created.id)
+
+
+def plan_regenerate(store: Store, session_id: str) -> PendingTurn:
+    """Make the last reply version 0 of its group, set the session to fork from before the last prompt, and
+    return that prompt as the turn that makes the next version."""
+    session = store.get_session(session_id)
+    messages = store.messages(session_id)
+    prompt_index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), -1)
+    if prompt_index < 0:
+        raise EngineError("there is no prompt to regenerate a reply for")
+    prompt = messages[prompt_index]
+    group = prompt.id
+    for reply in messages[prompt_index + 1:]:
+        if reply.version_group is None:
+            reply.version_group = group
+            reply.version = 0
+            store.put_message(session_id, reply)
+    everything = store.messages(session_id, all_versions=True)
+    version = 1 + max((m.version for m in everything if m.version_group == group), default=0)
+    point = _fork_point_before(messages, prompt_index - 1, session.claude_session_id)
+    chosen = {**session.chosen_versions, group: version}
+    if point is not None:
+        store.update_session(session_id, pending_fork=point, chosen_versions=chosen)
+    else:
+        store.update_session(session_id, pending_fork=None, claude_session_id=str(uuid.uuid4()),
+                             chosen_versions=chosen)
+    _log_fork(store, session_id, regenerate=group, version=version)
+    return PendingTurn(prompt.id, prompt.text, version_group=group, version=version)
+
+
+def choose_version(store: Store, session_id: str, group_id: str, version: int) -> bool:
+    """Show another version of a regenerated reply; the next message continues that version's Claude session.
+    Returns whether the session's running claude holds another Claude session and must be closed."""
+    session = store.get_session(session_id)
+    candidates = [m for m in store.messages(session_id, all_versions=True)
+                  if m.version_group == group_id and m.version == version]
+    if not candidates:
+        raise EngineError(f"there is no version {version} of that reply")
+    claude_ids = [m.claude_session_id for m in candidates if m.claude_session_id]
+    fields: dict[str, Any] = {"chosen_versions": {**session.chosen_versions, group_id: version}}
+    if claude_ids:
+        fields.update(claude_session_id=claude_ids[-1], pending_fork=None)
+    store.update_session(session_id, **fields)
+    _log_fork(store, session_id, chose=group_id, version=version)
+    return bool(claude_ids) and claude_ids[-1] != session.claude_session_id
