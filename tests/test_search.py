@@ -9,7 +9,7 @@ import pytest
 
 from ccsess.cli import main as cli_main
 from ccsess.core.models import Message, new_id
-from ccsess.core.search import INDEX_FILE, SearchIndex, fts_query, open_index, search
+from ccsess.core.search import INDEX_FILE, SearchIndex, attach_index, fts_query, open_index, search, stored_messages
 from ccsess.core.store.store import Store
 
 
@@ -66,7 +66,7 @@ def test_last_word_matches_as_a_prefix_on_request(store: Store) -> None:
 def test_operators_in_user_text_are_just_words(store: Store, query: str, found: int) -> None:
     open_index(store)
     assert len(search(store, query)) == found
-    assert store.search_index.complete, "a query never damages the index"
+    assert attach_index(store).complete, "a query never damages the index"
 
 
 def test_fts_query_quotes_each_word() -> None:
@@ -95,7 +95,7 @@ def test_index_follows_appends_partials_and_deletes(store: Store) -> None:
 
 def test_missing_index_is_rebuilt(store: Store, data_dir: Path) -> None:
     assert len(search(store, "tomllib")) == 2
-    store.search_index.close()
+    attach_index(store).close()
     (data_dir / INDEX_FILE).unlink()
     fresh = Store(data_dir)
     assert names(fresh, search(fresh, "tomllib")) == ["alpha", "beta"]
@@ -104,7 +104,7 @@ def test_missing_index_is_rebuilt(store: Store, data_dir: Path) -> None:
 
 def test_corrupt_index_is_rebuilt(store: Store, data_dir: Path) -> None:
     search(store, "tomllib")
-    store.search_index.close()
+    attach_index(store).close()
     for suffix in ("-wal", "-shm"):
         Path(f"{data_dir / INDEX_FILE}{suffix}").unlink(missing_ok=True)
     (data_dir / INDEX_FILE).write_bytes(b"this is not a database" * 100)
@@ -113,7 +113,7 @@ def test_corrupt_index_is_rebuilt(store: Store, data_dir: Path) -> None:
 
 
 def test_index_rebuild_counts_every_message(store: Store, data_dir: Path) -> None:
-    assert SearchIndex(data_dir).rebuild(store) == 4
+    assert SearchIndex(data_dir).rebuild(stored_messages(store)) == 4
 
 
 def test_per_session_cap(store: Store) -> None:

@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import stat
 import time
 
 import pytest
+from tinydb.storages import MemoryStorage
 
 from ccsess.core.models import Event, ForkPoint, Message, Totals
-from ccsess.core.store.store import (
-    AmbiguousSession,
-    InvalidName,
-    MessageNotFound,
-    SessionNotFound,
-    Store,
-    clean_name,
-)
-from ccsess.core.errors import DataDirError
+from ccsess.core.errors import AmbiguousSession, DataDirError, InvalidName, MessageNotFound, SessionNotFound
+from ccsess.core.store.files import WholeStorage
+from ccsess.core.store.store import Store
+from ccsess.core.text import clean_name
 
 
 def msg(mid, text="hi", role="user", **kw):
     return Message(id=mid, role=role, blocks=[{"type": "text", "text": text}], **kw)
 
 
+@pytest.fixture(params=["journal", "memory"])
+def open_store(request, data_dir):
+    """Opens a Store on the test's data dir over each storage: the journaled JSON files, and TinyDB's
+    MemoryStorage (kept per file for the whole test, so a second Store sees what the first wrote)."""
+    if request.param == "journal":
+        return lambda: Store(data_dir)
+    memory: dict[Path, WholeStorage] = {}
+
+    def storage(path: Path) -> WholeStorage:
+        return memory.setdefault(path, WholeStorage(MemoryStorage(), path))
+
+    return lambda: Store(data_dir, storage=storage)
+
+
 @pytest.fixture
-def store(data_dir):
-    return Store(data_dir)
+def store(open_store):
+    return open_store()
 
 
-def test_create_get_list_update_delete(store):
+def test_create_get_list_update_delete(store, open_store):
     a = store.create_session("alpha", "/work/a", model="sonnet")
     time.sleep(0.01)
     b = store.create_session("beta", "/work/b", fork_point=ForkPoint(message_id="m1"), totals=Totals(turns=2))
@@ -48,7 +59,7 @@ def test_create_get_list_update_delete(store):
     with pytest.raises(SessionNotFound):
         store.get_session(a.id)
     assert not (store.data_dir / "sessions" / f"{a.id}.json").exists()
-    assert [s.id for s in Store(store.data_dir).list_sessions(include_archived=True)] == [b.id]
+    assert [s.id for s in open_store().list_sessions(include_archived=True)] == [b.id]
 
 
 def test_update_rejects_unknown_fields_and_bad_values(store):
@@ -111,7 +122,7 @@ def test_returned_messages_do_not_alias_the_store(store):
     assert store.get_message(s.id, "m1").text == "original"
 
 
-def test_put_message_upserts_partial_flushes(store):
+def test_put_message_upserts_partial_flushes(store, open_store):
     s = store.create_session("s", "/p")
     store.append_message(s.id, msg("u1"))
     for text in ("He", "Hello", "Hello there"):
@@ -120,25 +131,25 @@ def test_put_message_upserts_partial_flushes(store):
     [reply] = store.messages(s.id, last=1)
     assert reply.partial and reply.text == "Hello there" and not reply.interrupted
     store.put_message(s.id, msg("a1", "Hello there!", role="assistant"))
-    assert [m.text for m in Store(store.data_dir).messages(s.id)] == ["hi", "Hello there!"]
+    assert [m.text for m in open_store().messages(s.id)] == ["hi", "Hello there!"]
 
 
-def test_partial_from_a_crashed_writer_becomes_interrupted_on_disk(store):
+def test_partial_from_a_crashed_writer_becomes_interrupted_on_disk(store, open_store):
     s = store.create_session("s", "/p")
     store.put_message(s.id, msg("a1", "cut o", role="assistant", partial=True))
 
-    other = Store(store.data_dir)
+    other = open_store()
     [reply] = other.messages(s.id)
     assert reply.interrupted and not reply.partial
-    [again] = Store(store.data_dir).messages(s.id)
+    [again] = open_store().messages(s.id)
     assert again.interrupted and not again.partial
 
 
-def test_partial_of_a_turn_another_live_process_streams_stays_partial(store):
+def test_partial_of_a_turn_another_live_process_streams_stays_partial(store, open_store):
     s = store.create_session("s", "/p")
     store.update_session(s.id, status="active")
     store.put_message(s.id, msg("a1", "still comi", role="assistant", partial=True))
-    [reply] = Store(store.data_dir).messages(s.id)
+    [reply] = open_store().messages(s.id)
     assert reply.partial and not reply.interrupted
 
 
@@ -171,16 +182,16 @@ def test_copy_messages_for_a_branch(store):
         store.copy_messages(src.id, dst.id, up_to_message_id="zz")
 
 
-def test_events_settings_and_totals(store):
+def test_events_settings_and_totals(store, open_store):
     s = store.create_session("s", "/p")
     store.add_event(s.id, Event(kind="start", detail={"pid": 1}))
     store.add_event(s.id, Event(kind="turn"))
-    assert [e.kind for e in Store(store.data_dir).events(s.id)] == ["start", "turn"]
+    assert [e.kind for e in open_store().events(s.id)] == ["start", "turn"]
 
     assert store.get_setting("theme", "default") == "default"
     store.set_setting("theme", "ccsess-light")
     store.set_setting("recent", ["a", "b"])
-    fresh = Store(store.data_dir)
+    fresh = open_store()
     assert fresh.get_setting("theme") == "ccsess-light"
     assert fresh.get_setting("recent") == ["a", "b"]
 
@@ -189,11 +200,12 @@ def test_events_settings_and_totals(store):
     assert totals == Totals(cost_usd=0.75, input_tokens=10, output_tokens=10, turns=2)
 
 
-def test_listing_does_not_read_transcripts(store):
+def test_listing_does_not_read_transcripts(data_dir):
+    store = Store(data_dir)
     s = store.create_session("s", "/p")
     store.append_message(s.id, msg("m1"))
     (store.data_dir / "sessions" / f"{s.id}.json").write_bytes(b"garbage")
-    fresh = Store(store.data_dir)
+    fresh = Store(data_dir)
     assert [x.message_count for x in fresh.list_sessions()] == [1]
     assert fresh.problems == []
 
@@ -235,9 +247,10 @@ def test_unwritable_data_dir_gives_a_clear_error(tmp_path):
         Store(target / "inner")
 
 
-def test_a_session_left_active_by_a_dead_process_reads_as_stopped(store, data_dir):
+def test_a_session_left_active_by_a_dead_process_reads_as_stopped(data_dir):
     import multiprocessing
 
+    store = Store(data_dir)
     sid = store.create_session("crashed", "/p").id
 
     def mark_active() -> None:
@@ -252,9 +265,10 @@ def test_a_session_left_active_by_a_dead_process_reads_as_stopped(store, data_di
     assert Store(data_dir).get_session(sid).status == "active"
 
 
-def test_close_folds_journals_into_plain_tinydb_files(store, data_dir):
+def test_close_folds_journals_into_plain_tinydb_files(data_dir):
     import json
 
+    store = Store(data_dir)
     sid = store.create_session("folded", "/p").id
     store.append_message(sid, msg("m1", "kept"))
     store.close()

@@ -11,7 +11,8 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from ccsess.core.models import SCHEMA_VERSION, Message
-from ccsess.core.store.store import Store, StoreLocked
+from ccsess.core.errors import StoreLocked
+from ccsess.core.store.store import Store
 
 
 def msg(mid, text="hi"):

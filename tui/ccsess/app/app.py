@@ -22,12 +22,16 @@ from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.messages import EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
+from ccsess.core.config import Config
 from ccsess.core.errors import StoreError
+from ccsess.core.store.api import SessionStore
+from ccsess.core.store.recent import RecentView
 
 if TYPE_CHECKING:
     from ccsess.core.claude import events as ev
+    from ccsess.core.claude.engine import Engine
 
-EngineFactory = Callable[[Any, Any, Callable[[Any], None], Mapping[str, str]], Any]
+EngineFactory = Callable[[SessionStore, Config, Callable[["ev.EngineEvent"], None], Mapping[str, str]], "Engine"]
 
 # (palette title, help, screen action)
 PALETTE_COMMANDS: list[tuple[str, str, str]] = [
@@ -58,13 +62,13 @@ class CcsessApp(App):
     COMMANDS = App.COMMANDS | {SessionProvider}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, store, config, *, claude_env: Mapping[str, str] | None = None,
+    def __init__(self, store: SessionStore, config: Config, *, claude_env: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time, default_project: str | None = None,
                  theme_dirs: Iterable[Path] | None = None, system_clipboard: bool = True) -> None:
         super().__init__()
         self.store = store
         self.config = config
-        self._engine: Any = None
+        self._engine: Engine | None = None
         self.engine_factory: EngineFactory | None = None
         self.claude_env: dict[str, str] = dict(claude_env or {})
         self.clock = clock
@@ -121,9 +125,13 @@ class CcsessApp(App):
         gc_tuning.restore()
 
     def after_first_frame(self) -> None:
-        """Work the first frame does not wait for: report what the store found when it read the index, build the
-        engine, and import in the background what opening a session or a dialog will need."""
+        """Work the first frame does not wait for: report what the store found when it read the index, let the
+        search index follow the store's writes, build the engine, and import in the background what opening a
+        session or a dialog will need."""
+        from ccsess.core.search import attach_index
+
         self.notify_store_problems()
+        attach_index(self.store)
         _ = self.engine
         threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
 
@@ -142,7 +150,7 @@ class CcsessApp(App):
             self.report_error("Could not save the theme", error)
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine | None:
         """The engine, built on first use: importing it (and pexpect) is not needed to paint the first frame."""
         if self._engine is None and self.engine_factory is not None:
             factory, self.engine_factory = self.engine_factory, None
@@ -150,11 +158,11 @@ class CcsessApp(App):
         return self._engine
 
     @engine.setter
-    def engine(self, engine: Any) -> None:
+    def engine(self, engine: Engine | None) -> None:
         self._engine = engine
 
     @property
-    def engine_started(self) -> Any:
+    def engine_started(self) -> Engine | None:
         """The engine if it was built, else None (so shutting down never builds one)."""
         return self._engine
 
@@ -294,7 +302,7 @@ class CcsessApp(App):
         self.exit()
 
 
-def _recent_view(store) -> Any:
+def _recent_view(store: SessionStore) -> RecentView | None:
     """What the store saved of the first screen of sessions, if still current (see ``core.store_recent``)."""
     try:
         return store.recent_view()
@@ -306,7 +314,7 @@ def _import_for_later() -> None:
     import importlib
 
     try:
-        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export", "ccsess.core.search"):
+        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export"):
             importlib.import_module(module)
         importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
     except Exception:
@@ -314,13 +322,14 @@ def _import_for_later() -> None:
     gc_tuning.freeze_long_lived()
 
 
-def default_engine_factory(store, config, emit, env):
+def default_engine_factory(store: SessionStore, config: Config, emit: Callable[[ev.EngineEvent], None],
+                           env: Mapping[str, str]) -> Engine:
     from ccsess.core.claude.engine import Engine
 
     return Engine(store, config, emit, env=env)
 
 
-def make_app(store, config, *, env: Mapping[str, str] | None = None,
+def make_app(store: SessionStore, config: Config, *, env: Mapping[str, str] | None = None,
              engine_factory: EngineFactory | None = default_engine_factory,
              clock: Callable[[], float] = time.time, default_project: str | None = None,
              theme_dirs: Iterable[Path] | None = None, system_clipboard: bool = True) -> CcsessApp:

@@ -13,7 +13,9 @@ from typing import TextIO
 
 from ccsess.core import paths
 from ccsess.core.config import Config, ConfigError, load_config
-from ccsess.core.store.store import Store, StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.search import attach_index
+from ccsess.core.store.store import Store
 
 
 class Context:
@@ -45,6 +47,7 @@ class Context:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.data_dir)
+            attach_index(self._store)
         return self._store
 
     @property

@@ -8,7 +8,8 @@ from typing import Any
 
 from ccsess.core import paths
 from ccsess.core.config import ConfigError, load_config
-from ccsess.core.store.store import Store, StoreError
+from ccsess.core.errors import StoreError
+from ccsess.core.store.store import Store
 
 
 def open_tui(args: Any) -> int:

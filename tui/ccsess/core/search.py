@@ -1,7 +1,7 @@
 """Full-text search over every stored message, in ``search.sqlite`` (SQLite FTS5).
 
-The index is a cache derived from the store: the store feeds it finished messages as they are written and drops
-a session's rows when the session is deleted. When the file is missing, unreadable or was never filled, the next
+The index is a cache derived from the store. It listens to the store (``attach_index``): the store tells it of
+finished messages as they are written and of sessions deleted. When the file is missing, unreadable or was never filled, the next
 search rebuilds it from the store. A failure to update it never fails a store write; it marks the index stale.
 """
 
@@ -11,7 +11,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from ccsess.core.models import Message
 from ccsess.core.text import plain_text
 
 if TYPE_CHECKING:
-    from ccsess.core.store.store import Store
+    from ccsess.core.store.api import SessionStore
 
 INDEX_FILE = "search.sqlite"
 INDEX_VERSION = "1"
@@ -155,7 +155,8 @@ class SearchIndex:
         cursor = db.execute("INSERT INTO docs (session_id, message_id) VALUES (?, ?)", (session_id, message.id))
         db.execute("INSERT INTO body (rowid, text) VALUES (?, ?)", (cursor.lastrowid, text))
 
-    def index_messages(self, session_id: str, messages: Iterable[Message]) -> None:
+    def messages_written(self, session_id: str, messages: Iterable[Message]) -> None:
+        """Add or replace messages; a partial (still streaming) one is left out until it is finished."""
         messages = list(messages)
         if not messages:
             return
@@ -168,11 +169,7 @@ class SearchIndex:
 
         self._run(write)
 
-    def index_message(self, session_id: str, message: Message) -> None:
-        """Add or replace one message; a partial (still streaming) message is left out until it is finished."""
-        self.index_messages(session_id, [message])
-
-    def remove_session(self, session_id: str) -> None:
+    def session_deleted(self, session_id: str) -> None:
         def remove(db: sqlite3.Connection) -> None:
             with db:
                 db.execute("BEGIN")
@@ -183,19 +180,17 @@ class SearchIndex:
 
         self._run(remove)
 
-    def rebuild(self, store: Store) -> int:
-        """Fill the index afresh from every session in the store; returns the number of messages indexed."""
+    def rebuild(self, messages: Iterable[tuple[str, Message]]) -> int:
+        """Fill the index afresh from (session id, message) pairs, oldest first; returns how many were indexed."""
         with self._lock:
             self._reset()
             count = 0
             db = self._connect()
             with db:
                 db.execute("BEGIN")
-                # Oldest first, so that rowids grow with time as they do when messages are indexed on write.
-                for session in reversed(store.list_sessions(include_archived=True)):
-                    for message in store.messages(session.id, all_versions=True):
-                        self._index(db, session.id, message)
-                        count += 1
+                for session_id, message in messages:
+                    self._index(db, session_id, message)
+                    count += 1
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('complete', ?)", (INDEX_VERSION,))
             return count
 
@@ -259,15 +254,31 @@ class SearchIndex:
         return self._run(read, fallback=[])
 
 
-def open_index(store: Store) -> SearchIndex:
-    """The store's index, rebuilt first if it is missing, unreadable or incomplete."""
-    index = getattr(store, "search_index", None)
-    if not isinstance(index, SearchIndex):
-        index = SearchIndex(store.data_dir)
-    if not index.complete:
-        index.rebuild(store)
+def stored_messages(store: SessionStore) -> Iterator[tuple[str, Message]]:
+    """Every message of the store, oldest session first, so that rowids grow with time as they do when
+    messages are indexed on write."""
+    for session in reversed(store.list_sessions(include_archived=True)):
+        for message in store.messages(session.id, all_versions=True):
+            yield session.id, message
+
+
+def attach_index(store: SessionStore) -> SearchIndex:
+    """The search index of the store's data dir, listening to the store from now on."""
+    for listener in store.listeners:
+        if isinstance(listener, SearchIndex):
+            return listener
+    index = SearchIndex(store.data_dir)
+    store.listeners.append(index)
     return index
 
 
-def search(store: Store, query: str, limit: int = 50, **options: Any) -> list[Hit]:
+def open_index(store: SessionStore) -> SearchIndex:
+    """The store's index, rebuilt first if it is missing, unreadable or incomplete."""
+    index = attach_index(store)
+    if not index.complete:
+        index.rebuild(stored_messages(store))
+    return index
+
+
+def search(store: SessionStore, query: str, limit: int = 50, **options: Any) -> list[Hit]:
     return open_index(store).search(query, limit, **options)

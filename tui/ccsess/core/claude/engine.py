@@ -26,7 +26,7 @@ from ccsess.core.claude.live import BUSY_STATES, LiveSession, PendingTurn
 from ccsess.core.config import Config
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
-from ccsess.core.store.store import Store
+from ccsess.core.store.api import SessionStore
 from ccsess.core.claude.turn import TurnRecorder
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ DECISIONS = ("allow", "allow_session", "deny")
 
 
 class Engine:
-    def __init__(self, store: Store, config: Config, emit: Callable[[ev.EngineEvent], None], *,
+    def __init__(self, store: SessionStore, config: Config, emit: Callable[[ev.EngineEvent], None], *,
                  env: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.config = config

@@ -14,7 +14,7 @@ from typing import Any
 from ccsess.core.claude.live import PendingTurn
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, ForkPoint, Message, Session
-from ccsess.core.store.store import Store
+from ccsess.core.store.api import SessionStore
 
 
 def _fork_point_before(messages: list[Message], index: int, fallback_claude_id: str | None) -> ForkPoint | None:
@@ -25,11 +25,11 @@ def _fork_point_before(messages: list[Message], index: int, fallback_claude_id: 
     return None
 
 
-def _log_fork(store: Store, session_id: str, **detail: Any) -> None:
+def _log_fork(store: SessionStore, session_id: str, **detail: Any) -> None:
     store.add_event(session_id, Event(kind="fork", detail=detail))
 
 
-def branch(store: Store, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
+def branch(store: SessionStore, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
     """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
     source = store.get_session(session_id)
     messages = store.messages(session_id)
@@ -55,7 +55,7 @@ def branch(store: Store, session_id: str, at_message_id: str | None = None, *, n
     return store.get_session(created.id)
 
 
-def plan_regenerate(store: Store, session_id: str) -> PendingTurn:
+def plan_regenerate(store: SessionStore, session_id: str) -> PendingTurn:
     """Make the last reply version 0 of its group, set the session to fork from before the last prompt, and
     return that prompt as the turn that makes the next version."""
     session = store.get_session(session_id)
@@ -83,7 +83,7 @@ def plan_regenerate(store: Store, session_id: str) -> PendingTurn:
     return PendingTurn(prompt.id, prompt.text, version_group=group, version=version)
 
 
-def choose_version(store: Store, session_id: str, group_id: str, version: int) -> bool:
+def choose_version(store: SessionStore, session_id: str, group_id: str, version: int) -> bool:
     """Show another version of a regenerated reply; the next message continues that version's Claude session.
     Returns whether the session's running claude holds another Claude session and must be closed."""
     session = store.get_session(session_id)

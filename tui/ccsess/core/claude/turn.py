@@ -18,6 +18,7 @@ from typing import Any
 from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
 from ccsess.core.models import Event, Message, new_id
+from ccsess.core.store.api import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class TurnRecorder:
 
     def __init__(
         self,
-        store: Any,
+        store: SessionStore,
         session_id: str,
         emit: Callable[[ev.EngineEvent], None],
         *,

@@ -1,4 +1,9 @@
-"""One TinyDB file of the store: its lock, its journaled storage, schema checks, migration and quarantine."""
+"""One TinyDB file of the store: its lock, its storage, schema checks, migration and quarantine.
+
+The store reads and writes each file through a ``TableStorage``: the journaled JSON storage on disk (the
+default), or any plain TinyDB ``Storage`` wrapped in ``WholeStorage`` (the tests run the store over TinyDB's
+``MemoryStorage`` that way). A third backend is one more class with these methods.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from tinydb.storages import Storage
 
 from ccsess.core.models import SCHEMA_VERSION, Session, new_id
 from ccsess.core.store.journal import JournaledStorage, Tables
@@ -15,6 +22,58 @@ from ccsess.core.errors import CorruptFile, StoreError, StoreLocked
 
 META_TABLE = "_meta"
 META_KEY = "schema"
+
+
+class TableStorage(Protocol):
+    """What a store file needs of its storage. The caller holds the file's lock around every call."""
+
+    journal_path: Path
+
+    def refresh(self) -> Tables: ...
+    def write(self, data: Tables) -> None: ...
+    def apply_entries(self, entries: list[dict[str, Any]]) -> None: ...
+    def compact(self) -> None: ...
+    def discard_cache(self) -> None: ...
+    @property
+    def journal_bytes(self) -> int: ...
+
+
+StorageFactory = Callable[[Path], TableStorage]
+
+
+class WholeStorage:
+    """A plain TinyDB ``Storage`` (one that reads and writes the whole database) as a ``TableStorage``: every
+    change is a read, an update and a whole write. It keeps no journal."""
+
+    def __init__(self, storage: Storage, path: Path) -> None:
+        self.storage = storage
+        self.journal_path = Path(f"{path}.journal")
+
+    def refresh(self) -> Tables:
+        return self.storage.read() or {}
+
+    def write(self, data: Tables) -> None:
+        self.storage.write(data)
+
+    def apply_entries(self, entries: list[dict[str, Any]]) -> None:
+        tables = self.refresh()
+        for change in entries:
+            table = tables.setdefault(change["t"], {})
+            if change.get("del"):
+                table.pop(change["id"], None)
+            else:
+                table[change["id"]] = change["doc"]
+        self.storage.write(tables)
+
+    def compact(self) -> None:
+        pass
+
+    def discard_cache(self) -> None:
+        pass
+
+    @property
+    def journal_bytes(self) -> int:
+        return 0
 
 
 def schema_version(tables: Tables) -> int | None:
@@ -98,11 +157,12 @@ def migrate(tables: Tables, version: int) -> Tables:
 class StoreFile:
     """A TinyDB file guarded by ``<file>.lock``: hold ``lock()`` around every ``load()`` and write."""
 
-    def __init__(self, path: Path, *, data_dir: Path, lock_timeout: float) -> None:
+    def __init__(self, path: Path, *, data_dir: Path, lock_timeout: float,
+                 storage: StorageFactory = JournaledStorage) -> None:
         self.path = path
         self.data_dir = data_dir
         self.lock_timeout = lock_timeout
-        self.storage = JournaledStorage(path)
+        self.storage = storage(path)
         self._lock: Any = None
         self.written = False
 

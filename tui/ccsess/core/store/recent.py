@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ccsess.core.atomic import atomic_write_bytes
 from ccsess.core.models import SessionSummary
-from ccsess.core.store.documents import SESSIONS, SETTINGS, clone, live_status
 
 RECENT_FILE = "recent.json"
 FORMAT_VERSION = 1
@@ -75,43 +72,3 @@ def write_recent(path: Path, stamp: Stamp, view: RecentView) -> None:
     body = {"version": FORMAT_VERSION, "stamp": stamp, "sessions": [list(s) for s in view.sessions],
             "settings": view.settings}
     atomic_write_bytes(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-class SessionListing:
-    """The store's cheap ways to list sessions; mixed into ``Store``, whose index they read."""
-
-    data_dir: Path
-    _index: Any
-    _listed_stamp: Stamp | None
-    _index_tables: Callable[[], AbstractContextManager[dict[str, dict[str, Any]]]]
-
-    def list_summaries(self, *, include_archived: bool = False) -> list[SessionSummary]:
-        """Like ``list_sessions`` with only what a list shows, at a fraction of the cost."""
-        with self._index_tables() as tables:
-            summaries = [SessionSummary.from_dict(row) if row.get("status") != "active"
-                         else SessionSummary.from_dict({**row, "status": live_status(row)})
-                         for row in tables.get(SESSIONS, {}).values()]
-            self._listed_stamp = index_stamp(self._index.path, self._index.storage.journal_path)
-        if not include_archived:
-            summaries = [s for s in summaries if s.status != "archived"]
-        summaries.sort(key=lambda s: s.last_active, reverse=True)
-        return summaries
-
-    def recent_view(self) -> RecentView | None:
-        """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index."""
-        return read_recent(self.data_dir / RECENT_FILE,
-                           index_stamp(self._index.path, self._index.storage.journal_path))
-
-    def save_recent_view(self, sessions: list[SessionSummary]) -> None:
-        """Save the first sessions of a list made by the last ``list_summaries`` (unarchived, in the order
-        shown), with the settings, for ``recent_view``. Does nothing if the index changed since that list."""
-        with self._index_tables() as tables:
-            stamp = index_stamp(self._index.path, self._index.storage.journal_path)
-            if stamp is None or stamp != self._listed_stamp:
-                return
-            settings = {key: clone(doc["value"]) for key, doc in tables.get(SETTINGS, {}).items()
-                        if isinstance(doc, dict) and "value" in doc}
-            try:
-                write_recent(self.data_dir / RECENT_FILE, stamp, RecentView(list(sessions), settings))
-            except OSError:
-                pass

@@ -16,13 +16,14 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccsess.core.atomic import clean_stale_temp_files
-from ccsess.core.models import STATUSES, Session, new_id, now
+from ccsess.core.models import STATUSES, Event, Message, Session, SessionSummary, new_id, now
 from ccsess.core.paths import ensure_private_dir
-from ccsess.core.store.journal import Tables
+from ccsess.core.store.journal import JournaledStorage, Tables
 from ccsess.core.store.documents import (
+    EVENTS,
     MESSAGES,
     SESSION_COPY,
     SESSIONS,
@@ -30,50 +31,31 @@ from ccsess.core.store.documents import (
     clone,
     deletion,
     entry,
+    live_status,
     match_ref,
     plain,
     rows_from_session_files,
     session_from_row,
+    visible_messages,
 )
-from ccsess.core.errors import (
-    AmbiguousSession,
-    CorruptFile,
-    DataDirError,
-    InvalidName,
-    MessageNotFound,
-    SessionNotFound,
-    StoreError,
-    StoreLocked,
-)
-from ccsess.core.store.files import META_KEY, META_TABLE, StoreFile, meta_entry
+from ccsess.core.errors import AmbiguousSession, CorruptFile, MessageNotFound, SessionNotFound, StoreError
+from ccsess.core.store.api import StoreListener
+from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, StoreFile, meta_entry
 from ccsess.core.text import clean_name
-from ccsess.core.store.recent import SessionListing, Stamp
-from ccsess.core.store.transcripts import TranscriptAccess
+from ccsess.core.store.recent import RECENT_FILE, RecentView, Stamp, index_stamp, read_recent, write_recent
 
-if TYPE_CHECKING:
-    from ccsess.core.search import SearchIndex
-
-__all__ = [
-    "AmbiguousSession",
-    "DataDirError",
-    "InvalidName",
-    "MessageNotFound",
-    "SessionNotFound",
-    "Store",
-    "StoreError",
-    "StoreLocked",
-    "clean_name",
-]
 
 OPEN_SESSION_FILES = 64
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
 
 
-class Store(SessionListing, TranscriptAccess):
-    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, defer_open: bool = False) -> None:
+class Store:
+    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, defer_open: bool = False,
+                 storage: StorageFactory = JournaledStorage) -> None:
         """``defer_open`` leaves reading the index (and the checks that come with it) to the first call that
-        needs it or to ``open_index``, so a window can show ``recent_view`` first."""
+        needs it or to ``open_index``, so a window can show ``recent_view`` first. ``storage`` makes the
+        storage of each file (see ``files``)."""
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
         self.problems: list[str] = []
@@ -86,10 +68,10 @@ class Store(SessionListing, TranscriptAccess):
         self._listed_stamp: Stamp | None = None
         self._files: OrderedDict[str, StoreFile] = OrderedDict()
         self._live_partials: set[tuple[str, str]] = set()
-        self._search_index: SearchIndex | None = None
-        self._index = StoreFile(
-            self.data_dir / "index.json", data_dir=self.data_dir, lock_timeout=lock_timeout
-        )
+        self.listeners: list[StoreListener] = []
+        self._storage = storage
+        self._index = StoreFile(self.data_dir / "index.json", data_dir=self.data_dir, lock_timeout=lock_timeout,
+                                storage=storage)
         if not defer_open:
             self.open_index()
 
@@ -223,7 +205,8 @@ class Store(SessionListing, TranscriptAccess):
                 (self.logs_dir / f"{session_id}.stderr.log").unlink()
             except FileNotFoundError:
                 pass
-        self.search_index.remove_session(session_id)
+        for listener in self.listeners:
+            listener.session_deleted(session_id)
 
     # Settings -----------------------------------------------------------------------------------------------
 
@@ -236,16 +219,145 @@ class Store(SessionListing, TranscriptAccess):
         with self._mutex, self._index_tables():
             self._index.write_entries([entry(SETTINGS, key, {"value": clone(value)})])
 
-    # Search -------------------------------------------------------------------------------------------------
+    # Listings -----------------------------------------------------------------------------------------------
 
-    @property
-    def search_index(self) -> SearchIndex:
-        """The full-text index, fed as finished messages are written (a cache; see ``search``)."""
-        if self._search_index is None:
-            from ccsess.core.search import SearchIndex
+    def list_summaries(self, *, include_archived: bool = False) -> list[SessionSummary]:
+        """Like ``list_sessions`` with only what a list shows, at a fraction of the cost."""
+        with self._index_tables() as tables:
+            summaries = [SessionSummary.from_dict(row) if row.get("status") != "active"
+                         else SessionSummary.from_dict({**row, "status": live_status(row)})
+                         for row in tables.get(SESSIONS, {}).values()]
+            self._listed_stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+        if not include_archived:
+            summaries = [s for s in summaries if s.status != "archived"]
+        summaries.sort(key=lambda s: s.last_active, reverse=True)
+        return summaries
 
-            self._search_index = SearchIndex(self.data_dir)
-        return self._search_index
+    def recent_view(self) -> RecentView | None:
+        """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index."""
+        return read_recent(self.data_dir / RECENT_FILE,
+                           index_stamp(self._index.path, self._index.storage.journal_path))
+
+    def save_recent_view(self, sessions: list[SessionSummary]) -> None:
+        """Save the first sessions of a list made by the last ``list_summaries`` (unarchived, in the order
+        shown), with the settings, for ``recent_view``. Does nothing if the index changed since that list."""
+        with self._index_tables() as tables:
+            stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+            if stamp is None or stamp != self._listed_stamp:
+                return
+            settings = {key: clone(doc["value"]) for key, doc in tables.get(SETTINGS, {}).items()
+                        if isinstance(doc, dict) and "value" in doc}
+            try:
+                write_recent(self.data_dir / RECENT_FILE, stamp, RecentView(list(sessions), settings))
+            except OSError:
+                pass
+
+    # Transcripts --------------------------------------------------------------------------------------------
+
+    def messages(
+        self,
+        session_id: str,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        all_versions: bool = False,
+    ) -> list[Message]:
+        """The transcript in order; by default only the chosen version of each regenerated reply.
+        ``before`` and ``last`` page backwards from the end for lazy loading."""
+        with self._mutex, self._session_tables(session_id) as (tables, row):
+            docs = list(tables.get(MESSAGES, {}).values())
+            if not all_versions:
+                docs = visible_messages(docs, row.get("chosen_versions") or {})
+            if before is not None:
+                position = next((i for i, d in enumerate(docs) if d.get("id") == before), None)
+                if position is None:
+                    raise MessageNotFound(f"message {before} is not in session {session_id}")
+                docs = docs[:position]
+            if last is not None:
+                docs = docs[-last:] if last > 0 else []
+            docs = self._settle_partials(session_id, row, docs)
+        return [Message.from_dict(clone(d)) for d in docs]
+
+    def get_message(self, session_id: str, message_id: str) -> Message:
+        with self._mutex, self._session_tables(session_id) as (tables, row):
+            doc = tables.get(MESSAGES, {}).get(message_id)
+            if doc is None:
+                raise MessageNotFound(f"message {message_id} is not in session {session_id}")
+            doc = self._settle_partials(session_id, row, [doc])[0]
+        return Message.from_dict(clone(doc))
+
+    def append_message(self, session_id: str, message: Message) -> Message:
+        self._upsert_messages(session_id, [message])
+        return message
+
+    def put_message(self, session_id: str, message: Message) -> None:
+        self._upsert_messages(session_id, [message])
+
+    def append_messages(self, session_id: str, messages: list[Message]) -> None:
+        """Append many messages in one write (imports)."""
+        self._upsert_messages(session_id, messages)
+
+    def copy_messages(self, src_id: str, dst_id: str, *, up_to_message_id: str) -> int:
+        """Copy the visible transcript of ``src_id`` up to and including a message onto ``dst_id``."""
+        source = self.messages(src_id)
+        end = next((i for i, m in enumerate(source) if m.id == up_to_message_id), None)
+        if end is None:
+            raise MessageNotFound(f"message {up_to_message_id} is not in session {src_id}")
+        copies = []
+        for message in source[: end + 1]:
+            if message.partial:
+                message = dataclasses.replace(message, partial=False, interrupted=True)
+            copies.append(message)
+        self._upsert_messages(dst_id, copies)
+        return len(copies)
+
+    def events(self, session_id: str) -> list[Event]:
+        with self._mutex, self._session_tables(session_id) as (tables, _row):
+            docs = clone(list(tables.get(EVENTS, {}).values()))
+        return [Event.from_dict(d) for d in docs]
+
+    def add_event(self, session_id: str, event: Event) -> None:
+        with self._mutex, self._session_tables(session_id) as (tables, _row):
+            events = tables.get(EVENTS, {})
+            key = len(events) + 1
+            while str(key) in events:
+                key += 1
+            self._session_file(session_id).write_entries([entry(EVENTS, str(key), event.to_dict())])
+
+    def _upsert_messages(self, session_id: str, messages: list[Message]) -> None:
+        with self._session_tables(session_id) as (tables, row):
+            existing = tables.get(MESSAGES, {})
+            docs = [m.to_dict() for m in messages]
+            added = len({d["id"] for d in docs if d["id"] not in existing})
+            stamp = now()
+            row = dict(
+                row, message_count=row.get("message_count", 0) + added, updated=stamp, last_active=stamp
+            )
+            entries = [entry(MESSAGES, d["id"], d) for d in docs]
+            entries.append(entry(SESSION_COPY, session_id, row))
+            self._session_file(session_id).write_entries(entries)
+            self._index.write_entries([entry(SESSIONS, session_id, row)])
+        for message in messages:
+            key = (session_id, message.id)
+            if message.partial:
+                self._live_partials.add(key)
+            else:
+                self._live_partials.discard(key)
+        finished = [m for m in messages if not m.partial]
+        for listener in self.listeners:
+            listener.messages_written(session_id, finished)
+
+    def _settle_partials(self, session_id: str, row: dict[str, Any],
+                         docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Partial replies left by a crashed writer become interrupted, on disk too; those another running
+        process is still streaming stay partial. Caller holds the lock."""
+        stale = [d for d in docs if d.get("partial") and (session_id, d.get("id")) not in self._live_partials]
+        if not stale or live_status(row) == "active":
+            return docs
+        session_file = self._session_file(session_id)
+        fixed = {d["id"]: dict(d, partial=False, interrupted=True) for d in stale}
+        session_file.write_entries([entry(MESSAGES, key, doc) for key, doc in fixed.items()])
+        return [fixed.get(d.get("id"), d) for d in docs]
 
     # Paths --------------------------------------------------------------------------------------------------
 
@@ -278,9 +390,8 @@ class Store(SessionListing, TranscriptAccess):
             raise SessionNotFound(f"no session with id {session_id!r}")
         session_file = self._files.get(session_id)
         if session_file is None:
-            session_file = StoreFile(
-                self._session_path(session_id), data_dir=self.data_dir, lock_timeout=self.lock_timeout
-            )
+            session_file = StoreFile(self._session_path(session_id), data_dir=self.data_dir,
+                                     lock_timeout=self.lock_timeout, storage=self._storage)
             self._files[session_id] = session_file
             while len(self._files) > OPEN_SESSION_FILES:
                 self._files.popitem(last=False)
@@ -353,16 +464,11 @@ class Store(SessionListing, TranscriptAccess):
 
         def report(session_id: str, session_file: StoreFile, exc: CorruptFile) -> None:
             dest = session_file.quarantine()
-            self._problem(
-                f"session {session_id}: its file could not be read ({exc}); "
-                f"it was moved aside to {dest.relative_to(self.data_dir)}"
-            )
+            self._problem(f"session {session_id}: its file could not be read ({exc}); "
+                          f"it was moved aside to {dest.relative_to(self.data_dir)}")
 
-        files = (
-            (path.stem, self._session_file(path.stem))
-            for path in sorted(self.sessions_dir.glob("*.json"))
-            if _SESSION_ID.fullmatch(path.stem)
-        )
+        files = ((path.stem, self._session_file(path.stem)) for path in sorted(self.sessions_dir.glob("*.json"))
+                 if _SESSION_ID.fullmatch(path.stem))
         rows = rows_from_session_files(files, report)
         self._index.storage.write({META_TABLE: {META_KEY: meta_entry()["doc"]}, SESSIONS: rows})
         self._problem(f"{reason}; rebuilt it from {len(rows)} session files")

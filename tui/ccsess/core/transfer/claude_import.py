@@ -19,7 +19,7 @@ from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 
 if TYPE_CHECKING:
-    from ccsess.core.store.store import Store
+    from ccsess.core.store.api import SessionStore
 
 __all__ = ["ImportReport", "ParsedSession", "find_session_file", "import_sessions", "new_messages",
            "parse_session_file", "sync_session"]
@@ -90,7 +90,7 @@ def new_messages(stored: list[Message], parsed: list[Message]) -> tuple[list[Mes
     return added, updates
 
 
-def _append(store: Store, session_id: str, messages: list[Message]) -> None:
+def _append(store: SessionStore, session_id: str, messages: list[Message]) -> None:
     bulk = getattr(store, "append_messages", None)
     if bulk is not None:
         bulk(session_id, messages)
@@ -99,7 +99,7 @@ def _append(store: Store, session_id: str, messages: list[Message]) -> None:
             store.append_message(session_id, message)
 
 
-def _merge(store: Store, session: Session, parsed: ParsedSession, dry_run: bool) -> int:
+def _merge(store: SessionStore, session: Session, parsed: ParsedSession, dry_run: bool) -> int:
     added, updates = new_messages(store.messages(session.id, all_versions=True), parsed.messages)
     if dry_run or not (added or updates):
         return len(added) if dry_run else 0
@@ -119,7 +119,7 @@ def _merge(store: Store, session: Session, parsed: ParsedSession, dry_run: bool)
     return len(added)
 
 
-def _create(store: Store, parsed: ParsedSession) -> Session:
+def _create(store: SessionStore, parsed: ParsedSession) -> Session:
     session = store.create_session(
         parsed.name(), parsed.project,
         claude_session_id=parsed.claude_session_id, model=parsed.model, status="stopped",
@@ -130,7 +130,7 @@ def _create(store: Store, parsed: ParsedSession) -> Session:
     return store.update_session(session.id, last_active=parsed.last_active, updated=parsed.last_active)
 
 
-def _link_fork(store: Store, session_id: str, fork: ForkPoint, by_claude_id: dict[str, Session]) -> None:
+def _link_fork(store: SessionStore, session_id: str, fork: ForkPoint, by_claude_id: dict[str, Session]) -> None:
     parent = by_claude_id.get(fork.claude_session_id or "")
     if parent is None or parent.id == session_id:
         return
@@ -147,7 +147,7 @@ def _in_project(parsed: ParsedSession, project: Path | None) -> bool:
 
 
 def import_sessions(
-    store: Store,
+    store: SessionStore,
     source_dir: str | os.PathLike[str] | None = None,
     project: str | os.PathLike[str] | None = None,
     dry_run: bool = False,
@@ -233,7 +233,7 @@ def import_sessions(
     return report
 
 
-def _claude_ids_in_messages(store: Store, sessions: list[Session]) -> set[str]:
+def _claude_ids_in_messages(store: SessionStore, sessions: list[Session]) -> set[str]:
     ids: set[str] = set()
     for session in sessions:
         try:
@@ -251,7 +251,7 @@ def find_session_file(claude_session_id: str) -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime_ns) if found else None
 
 
-def sync_session(store: Store, session_id: str) -> int:
+def sync_session(store: SessionStore, session_id: str) -> int:
     """Add to one session the turns Claude Code wrote to its file since (after "Open in Claude"); returns how
     many messages were added."""
     session = store.get_session(session_id)

@@ -26,7 +26,7 @@ from ccsess.core.errors import StoreError
 from ccsess.core.text import plain_text, tool_summary
 
 if TYPE_CHECKING:
-    from ccsess.core.store.store import Store
+    from ccsess.core.store.api import SessionStore
 
 EXPORT_SCHEMA_VERSION = 1
 FORMATS = ("md", "json")
@@ -239,7 +239,7 @@ def render_json(
     return _UNSAFE_JSON_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def export_session(store: Store, session_id: str, fmt: str = "md", branch: str = "current") -> str:
+def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch: str = "current") -> str:
     """Render one session; logs an ``export`` event on it."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
