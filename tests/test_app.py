@@ -370,7 +370,7 @@ async def test_palette_open_in_claude_runs_resume_and_reloads(seeded, tmp_path, 
     app = build(store, Config(claude=str(script)))
     monkeypatch.setattr(type(app), "suspend", lambda self: contextlib.nullcontext())
     synced: list[str] = []
-    import ccsess.app.screens.session_actions as session_actions
+    import ccsess.app.screens.main as session_actions
 
     def fake_sync(store_, session_id):
         synced.append(session_id)

@@ -21,9 +21,11 @@ from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
 from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.messages import EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
+from ccsess.app.widgets.sidebar import leading_sessions
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
 from ccsess.core.config import Config
 from ccsess.core.errors import StoreError
+from ccsess.core.models import SessionSummary
 from ccsess.core.store.api import SessionStore
 from ccsess.core.store.recent import RecentView
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 EngineFactory = Callable[[SessionStore, Config, Callable[["ev.EngineEvent"], None], Mapping[str, str]], "Engine"]
 
+# Lines of the session list saved for the next start: more than any terminal shows at once.
+RECENT_LINES = 200
 # (palette title, help, screen action)
 PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("New session", "Start a session (asks for name and project folder)", "new_session"),
@@ -134,6 +138,18 @@ class CcsessApp(App):
         attach_index(self.store)
         _ = self.engine
         threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
+
+    def save_first_screen(self, sessions: list[SessionSummary] | None = None) -> None:
+        """Let the next window show the first screen of this list before reading the whole index. Without
+        ``sessions`` (on exit), only when the saved one went stale: the store's list is read for it then."""
+        try:
+            if sessions is None:
+                if self.store.recent_view() is not None:
+                    return
+                sessions = self.store.list_summaries()
+            self.store.save_recent_view(leading_sessions(sessions, RECENT_LINES))
+        except (OSError, StoreError):
+            pass
 
     def notify_store_problems(self) -> None:
         problems = list(getattr(self.store, "problems", []))
@@ -329,11 +345,14 @@ def default_engine_factory(store: SessionStore, config: Config, emit: Callable[[
     return Engine(store, config, emit, env=env)
 
 
-def make_app(store: SessionStore, config: Config, *, env: Mapping[str, str] | None = None,
+def make_app(store: SessionStore, config: Config, *, user_themes: Path | None = None, env: Mapping[str, str] | None = None,
              engine_factory: EngineFactory | None = default_engine_factory,
              clock: Callable[[], float] = time.time, default_project: str | None = None,
              theme_dirs: Iterable[Path] | None = None, system_clipboard: bool = True) -> CcsessApp:
-    """The app, with its engine; the command line and the tests both build it here."""
+    """The app, with its engine; the command line and the tests both build it here. ``user_themes`` is a
+    folder of the user's themes, loaded after the shipped ones."""
+    if user_themes is not None:
+        theme_dirs = [*(theme_dirs if theme_dirs is not None else shipped_theme_dirs()), user_themes]
     app = CcsessApp(store, config, claude_env=env, clock=clock, default_project=default_project,
                     theme_dirs=theme_dirs, system_clipboard=system_clipboard)
     app.engine_factory = engine_factory

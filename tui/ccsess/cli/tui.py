@@ -31,11 +31,8 @@ def open_tui(args: Any) -> int:
         return 2
 
     from ccsess.app import make_app
-    from ccsess.app.screens.main import save_recent_view
-    from ccsess.app.themes import shipped_theme_dirs
 
-    app = make_app(store, config, theme_dirs=[*shipped_theme_dirs(), paths.user_themes_dir()],
-                   default_project=os.getcwd())
+    app = make_app(store, config, user_themes=paths.user_themes_dir(), default_project=os.getcwd())
     try:
         app.run()
     except KeyboardInterrupt:
@@ -47,9 +44,5 @@ def open_tui(args: Any) -> int:
             except Exception:
                 pass
         store.close()
-        try:
-            if store.recent_view() is None:
-                save_recent_view(store, store.list_summaries())
-        except StoreError:
-            pass
+        app.save_first_screen()
     return app.return_code or 0

@@ -1,7 +1,7 @@
-"""The palette command that imports Claude Code's own sessions (``~/.claude/projects``) into ccsess.
+"""Importing Claude Code's own sessions into ccsess from the app.
 
-The import reads files and writes the store, so it runs in a thread; a one-line progress bar sits above the status
-line meanwhile, and the outcome arrives as notifications.
+The import reads files and writes the store, so it runs in a thread of the ``ImportProgress`` line that sits
+above the status line meanwhile; when it ends the line posts ``ImportProgress.Finished`` and removes itself.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.content import Content
-from textual.css.query import NoMatches
+from textual.message import Message
 from textual.widgets import Static
 
-from ccsess.app.formatting import short_path
-from ccsess.core.errors import StoreError
-from ccsess.core.paths import claude_projects_dir
-from ccsess.core.text import one_line, visible_text
 
 if TYPE_CHECKING:
-    from ccsess.app.screens.main import MainScreen
+    from ccsess.core.store.api import SessionStore
     from ccsess.core.transfer.claude_import import ImportReport
 
-WORKER_GROUP = "import-claude"
 PROGRESS_EVERY_SECONDS = 0.1
 
 
@@ -34,73 +30,41 @@ class ImportProgress(Static):
     ImportProgress { height: 1; padding: 0 1; color: $text-muted; background: $panel; }
     """
 
+    class Finished(Message):
+        """The import ended: ``report`` says what it did, or ``error`` why it could not run."""
+
+        def __init__(self, report: ImportReport | None, error: BaseException | None) -> None:
+            super().__init__()
+            self.report = report
+            self.error = error
+
+    def __init__(self, store: SessionStore, source: Path) -> None:
+        super().__init__(Content("Importing Claude Code sessions…"), id="import-progress")
+        self._store = store
+        self._source = source
+
+    def on_mount(self) -> None:
+        self._import()
+
     def show_progress(self, done: int, total: int) -> None:
         self.update(Content(f"Importing Claude Code sessions: {done}/{total} files"))
 
+    @work(thread=True, exit_on_error=False)
+    def _import(self) -> None:
+        from ccsess.core.transfer.claude_import import import_sessions
 
-def import_claude_sessions(screen: MainScreen, source: Path | None = None) -> None:
-    """Start importing in the background; the sidebar is reloaded and the summary notified when it ends."""
-    if any(worker.group == WORKER_GROUP and not worker.is_finished for worker in screen.workers):
-        screen.notify("An import is already running.", timeout=4)
-        return
-    source = source or claude_projects_dir()
-    if not source.is_dir():
-        screen.notify(f"No Claude Code sessions to import: {short_path(str(source))} does not exist.",
-                      severity="warning", timeout=8, markup=False)
-        return
-    progress = ImportProgress(Content("Importing Claude Code sessions…"), id="import-progress")
-    try:
-        screen.query_one("#main-pane").mount(progress, before="#status")
-    except NoMatches:
-        screen.mount(progress)
-    screen.run_worker(lambda: _run_import(screen, source, progress), thread=True, group=WORKER_GROUP,
-                      exit_on_error=False)
+        shown_at = 0.0
 
+        def report_progress(done: int, total: int, _path: Path) -> None:
+            nonlocal shown_at
+            now = time.monotonic()
+            if now - shown_at >= PROGRESS_EVERY_SECONDS or done == total:
+                shown_at = now
+                self.app.call_from_thread(self.show_progress, done, total)
 
-def _run_import(screen: MainScreen, source: Path, progress: ImportProgress) -> None:
-    from ccsess.core.transfer.claude_import import import_sessions
-
-    app = screen.app
-    shown_at = 0.0
-
-    def report_progress(done: int, total: int, _path: Path) -> None:
-        nonlocal shown_at
-        now = time.monotonic()
-        if now - shown_at >= PROGRESS_EVERY_SECONDS or done == total:
-            shown_at = now
-            app.call_from_thread(progress.show_progress, done, total)
-
-    report: ImportReport | None = None
-    error: BaseException | None = None
-    try:
-        report = import_sessions(app.store, source, progress=report_progress)
-    except Exception as exc:  # a store or file problem: the user gets one line, never a traceback
-        error = exc
-    try:
-        app.call_from_thread(_import_finished, screen, progress, report, error)
-    except RuntimeError:
-        pass
-
-
-async def _import_finished(screen: MainScreen, progress: ImportProgress, report: ImportReport | None,
-                           error: BaseException | None) -> None:
-    if progress.is_attached:
-        await progress.remove()
-    if report is None:
-        screen.app.report_error("Could not import Claude Code sessions", error or RuntimeError("unknown error"))
-        return
-    summary = report.summary()
-    screen.notify(summary[:1].upper() + summary[1:] + ".", title="Import", timeout=8, markup=False)
-    issues = [*report.problems, *report.malformed]
-    if issues:
-        noun = "problem" if len(issues) == 1 else "problems"
-        screen.notify(f"{len(issues)} {noun} while importing, skipped; the first: {one_line(visible_text(issues[0]), 160)}",
-                      title="Import", severity="warning", timeout=15, markup=False)
-    try:
-        screen.reload_sessions()
-    except StoreError as exc:
-        screen.app.report_error("Could not read the sessions", exc)
-        return
-    current = screen.session_id
-    if current is not None and current in report.updated and not screen.is_busy(current):
-        await screen.open_session(current)
+        try:
+            finished = self.Finished(import_sessions(self._store, self._source, progress=report_progress), None)
+        except Exception as exc:  # a store or file problem: the user gets one line, never a traceback
+            finished = self.Finished(None, exc)
+        self.post_message(finished)
+        self.app.call_from_thread(self.remove)

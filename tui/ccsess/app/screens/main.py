@@ -1,345 +1,358 @@
-"""The main screen: sidebar, conversation, prompt, status line; applies engine events to them."""
+"""The main screen: the live sessions screen plus what the keys and palette commands do to sessions: new,
+branch, regenerate, versions, export, copy, rename, delete, archive, Open in Claude, search, import."""
 
 from __future__ import annotations
 
-import asyncio
+import os
+import subprocess
+import time
+from pathlib import Path
+
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer
+from textual.app import SuspendNotSupported
+from textual.command import CommandPalette
 
+from ccsess.app.commands import ModelProvider
+from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
-from ccsess.app.screens.session_actions import SessionActions
-from ccsess.app.widgets.conversation import ConversationView
-from ccsess.app.widgets.message_view import MessageView
-from ccsess.app.widgets.prompt import PromptInput
-from ccsess.app.widgets.sidebar import SessionSidebar, leading_sessions
-from ccsess.app.widgets.status_line import StatusInfo, StatusLine
-from ccsess.core.models import Session
+from ccsess.app.screens.live_screen import LiveScreen
+from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.errors import StoreError
+from ccsess.core.paths import claude_projects_dir
+from ccsess.core.text import one_line
 
 if TYPE_CHECKING:
-    from ccsess.core.claude import events as ev
-
-EMPTY_TEXT = (
-    "No session open.\n\n"
-    "Type a prompt below to start one in this folder,\n"
-    "press ctrl+n for a new session, or pick one on the left.\n"
-    "ctrl+p opens the command palette."
-)
-# Lines of the session list saved for the next start: more than any terminal shows at once.
-RECENT_LINES = 200
-BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
-# Actions that need an open session; shown greyed out without one.
-SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "copy_last_reply", "copy_transcript",
-                   "rename", "delete", "archive", "open_in_claude"}
+    from ccsess.app.screens.claude_import import ImportProgress
+    from ccsess.app.screens.search import FoundMessage
 
 
-def save_recent_view(store, sessions) -> None:
-    """Let the next window show the first screen of this list before reading the whole index."""
-    try:
-        store.save_recent_view(leading_sessions(sessions, RECENT_LINES))
-    except (AttributeError, OSError, StoreError):
-        pass
+
+def sync_session(store, session_id: str) -> int:
+    """Pick up turns made in interactive claude (the importer is loaded when first needed)."""
+    from ccsess.core.transfer.claude_import import sync_session as sync
+
+    return sync(store, session_id)
 
 
-class MainScreen(SessionActions, Screen):
-    CSS_PATH = "main.tcss"
+class MainScreen(LiveScreen):
     BINDINGS = SCREEN_BINDINGS
-    AUTO_FOCUS = "#prompt"
 
-    def __init__(self) -> None:
-        super().__init__(id="main")
-        self.session_id: str | None = None
-        self.queued: dict[str, list[str]] = {}
-        self.process_states: dict[str, tuple[str, str]] = {}
-        self.busy: set[str] = set()
-        self.reload_after_turn: set[str] = set()
-        self._session: Session | None = None
-        # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
-        # never writes into a pane that was just emptied.
-        self.events_lock = asyncio.Lock()
+    # New ------------------------------------------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            yield SessionSidebar(clock=self.app.clock, id="sidebar")
-            with Vertical(id="main-pane"):
-                yield ConversationView(self.app.store, id="conversation")
-                yield PromptInput(id="prompt")
-                yield StatusLine(id="status")
-        yield Footer()
+    def action_new_session(self) -> None:
+        stamp = time.strftime("%b %d %H:%M", time.localtime(self.app.clock()))
 
-    @property
-    def sidebar(self) -> SessionSidebar:
-        return self.query_one(SessionSidebar)
-
-    @property
-    def conversation(self) -> ConversationView:
-        return self.query_one(ConversationView)
-
-    @property
-    def prompt(self) -> PromptInput:
-        return self.query_one(PromptInput)
-
-    @property
-    def session(self) -> Session | None:
-        """The open session as last read from the store (``reload_session`` reads it again)."""
-        return self._session
-
-    def reload_session(self) -> Session | None:
-        self._session = None
-        if self.session_id is not None:
-            try:
-                self._session = self.app.store.get_session(self.session_id)
-            except StoreError:
-                self._session = None
-        return self._session
-
-    async def on_mount(self) -> None:
-        recent = self.app.recent_view
-        if recent is not None:
-            self.sidebar.set_sessions(recent.sessions)
-        else:
-            self.reload_sessions()
-            save_recent_view(self.app.store, self.sidebar.sessions)
-        await self.open_session(None)
-        self.prompt.focus()
-        self.set_interval(60, self.sidebar.refresh_times)
-        self.call_after_refresh(self._after_first_frame, recent is None)
-
-    def _after_first_frame(self, listed_all: bool) -> None:
-        """The first frame showed either every session or the saved first screen of them (see
-        ``core.store_recent``); in the second case the full list takes its place now, unchanged on screen."""
-        if not listed_all:
-            try:
+        async def created(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            session = self._create(*result)
+            if session is not None:
                 self.reload_sessions()
-            except StoreError as error:
-                self.app.report_error("Could not read the sessions", error)
-        self.app.after_first_frame()
+                await self.open_session(session.id)
+                self.prompt.focus()
 
-    def reload_sessions(self) -> None:
-        self.sidebar.set_sessions(self.app.store.list_summaries())
-        self.sidebar.select(self.session_id)
+        from ccsess.app.screens.dialogs import NewSessionDialog
 
-    async def open_session(self, session_id: str | None) -> None:
-        self.session_id = session_id
-        self.reload_session()
-        self.sidebar.select(session_id)
-        async with self.events_lock:
-            await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
-        self.update_status()
+        self.app.push_screen(NewSessionDialog(f"Session {stamp}", self._default_project()), created)
+
+    # Branch, regenerate, versions ------------------------------------------------------------------------------
+
+    def _focused_message_id(self) -> str | None:
+        node = self.focused
+        while node is not None and not isinstance(node, MessageView):
+            node = node.parent
+        return node.message_id if isinstance(node, MessageView) else None
+
+    async def action_branch(self) -> None:
+        await self.branch_at(self._focused_message_id())
+
+    async def branch_at(self, message_id: str | None) -> None:
+        if self.session_id is None or self.app.engine is None:
+            return
+        try:
+            child = self.app.engine.branch(self.session_id, message_id)
+        except Exception as error:
+            self.app.report_error("Could not branch", error)
+            return
+        self.reload_sessions()
+        await self.open_session(child.id)
+        self.notify(f"Branched into “{child.name}”")
+        self.prompt.focus()
+
+    async def action_regenerate(self) -> None:
+        sid = self.session_id
+        if sid is None or self.app.engine is None or self.is_busy(sid):
+            return
+        views = self.conversation.message_views
+        last_prompt = max((i for i, view in enumerate(views) if view.message is not None
+                           and view.message.role == "user" and not is_tool_result_message(view.message)),
+                          default=None)
+        if last_prompt is None or last_prompt == len(views) - 1:
+            self.notify("There is no reply to regenerate yet.", severity="warning")
+            return
+        try:
+            self.app.engine.regenerate(sid)
+        except Exception as error:
+            self.app.report_error("Could not regenerate", error)
+            return
+        self.busy.add(sid)
+        self.reload_after_turn.add(sid)
+        for view in views[last_prompt + 1:]:
+            await view.remove()
+        self.conversation.anchor()
         self.update_prompt_state()
         self.refresh_bindings()
 
-    def is_busy(self, session_id: str | None) -> bool:
-        if session_id is None:
-            return False
-        if session_id in self.busy:
-            return True
-        engine = self.app.engine
+    async def action_flip_version(self) -> None:
+        view = self.last_versioned_view()
+        if view is not None:
+            await self.flip_version(view)
+
+    async def flip_version(self, view: MessageView) -> None:
+        message = view.message
+        sid = self.session_id
+        if sid is None or message is None or not message.version_group or self.is_busy(sid):
+            return
+        versions = sorted({m.version for m in self.app.store.messages(sid, all_versions=True)
+                           if m.version_group == message.version_group and m.role == "assistant"})
+        if len(versions) < 2:
+            return
+        position = versions.index(message.version) if message.version in versions else -1
+        target = versions[(position + 1) % len(versions)]
         try:
-            return bool(engine is not None and engine.is_streaming(session_id))
-        except Exception:
-            return False
+            self.app.engine.choose_version(sid, message.version_group, target)
+        except Exception as error:
+            self.app.report_error("Could not switch versions", error)
+            return
+        await self.conversation.show_session(sid)
+        self.notify(f"Showing version {versions.index(target) + 1} of {len(versions)}", timeout=2)
 
-    def _engine_state(self, session_id: str) -> str:
-        engine = self.app.engine
+    def action_stop(self) -> None:
+        if self.session_id is None or self.app.engine is None:
+            return
         try:
-            return engine.state(session_id) if engine is not None else "cold"
-        except Exception:
-            return "cold"
+            self.app.engine.stop(self.session_id)
+        except Exception as error:
+            self.app.report_error("Could not stop", error)
 
-    def process_state(self, session_id: str) -> tuple[str, str]:
-        if session_id in self.process_states:
-            return self.process_states[session_id]
-        return self._engine_state(session_id), ""
+    # Model ---------------------------------------------------------------------------------------------------
 
-    def update_status(self) -> None:
+    def action_switch_model(self) -> None:
+        if self.session_id is not None:
+            self.app.push_screen(CommandPalette(providers=[ModelProvider], placeholder="Model (type any name)…",
+                                                id="model-picker"))
+
+    # Export and copy -----------------------------------------------------------------------------------------
+
+    def default_export_path(self) -> str:
         session = self.session
-        status = self.query_one(StatusLine)
-        if session is None:
-            status.info = None
-            return
-        state, detail = self.process_state(session.id)
-        status.info = StatusInfo(
-            model=session.model or self.app.config.default_model or "default",
-            permission_mode=session.permission_mode,
-            state=state,
-            detail=detail,
-            cost_usd=session.totals.cost_usd,
-            input_tokens=session.totals.input_tokens,
-            output_tokens=session.totals.output_tokens,
-            session_name=session.name,
-        )
+        assert session is not None
+        folder = Path(session.project) if Path(session.project).is_dir() else Path.cwd()
+        return str(folder / f"{slug(session.name)}-{session.id}.md")
 
-    def update_prompt_state(self) -> None:
+    def action_export(self) -> None:
         sid = self.session_id
-        self.prompt.set_busy(self.is_busy(sid), len(self.queued.get(sid, [])) if sid else 0)
+        if sid is None:
+            return
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return self.is_busy(self.session_id)
-        if action == "flip_version":
-            return self.last_versioned_view() is not None
-        if action in SESSION_ACTIONS and self.session_id is None:
-            return None
-        if action == "regenerate" and self.is_busy(self.session_id):
-            return None
-        return True
+        def chosen(path: str | None) -> None:
+            from ccsess.core.transfer.export import ExportError, export_session, write_export
 
-    def last_versioned_view(self) -> MessageView | None:
-        for view in reversed(self.conversation.message_views):
-            if view.versions > 1:
-                return view
-        return None
-
-    # Sending -------------------------------------------------------------------------------------------------
-
-    @on(PromptInput.Submitted)
-    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        event.stop()
-        if self.session_id is None:
-            created = await self.create_session_for_prompt(event.text)
-            if not created:
+            if not path:
                 return
-        sid = self.session_id
-        assert sid is not None
-        if self.is_busy(sid):
-            self.queued.setdefault(sid, []).append(event.text)
-            self.notify("Queued: it is sent when the current reply ends.", timeout=3)
-            self.update_prompt_state()
-            return
-        await self.send_prompt(sid, event.text)
-
-    async def send_prompt(self, session_id: str, text: str) -> None:
-        engine = self.app.engine
-        if engine is None:
-            self.notify("claude is not available in this window.", severity="error")
-            return
-        try:
-            message_id = engine.send(session_id, text)
-        except Exception as error:  # the engine and store report problems as exceptions with readable text
-            self.app.report_error("Could not send", error)
-            return
-        self.busy.add(session_id)
-        if session_id == self.session_id:
             try:
-                await self.conversation.append_message(self.app.store.get_message(session_id, message_id))
-            except StoreError:
-                pass
-            self.conversation.anchor()
-            self.update_prompt_state()
-            self.refresh_bindings()
+                written = write_export(export_session(self.app.store, sid, "md"), os.path.expanduser(path))
+            except (ExportError, StoreError) as error:
+                self.app.report_error("Export failed", error)
+                return
+            self.notify(f"Exported to {written}", title="Export")
 
-    # Engine events -------------------------------------------------------------------------------------------
+        from ccsess.app.screens.dialogs import ExportDialog
 
-    async def handle_engine_event(self, event: ev.EngineEvent) -> None:
-        from ccsess.core.claude import events as ev
+        self.app.push_screen(ExportDialog(self.default_export_path()), chosen)
 
-        sid = event.session_id
-        current = sid == self.session_id
-        conversation = self.conversation
-        if isinstance(event, ev.ProcessStateChanged):
-            self.process_states[sid] = (event.state, event.detail)
-            if event.state in BUSY_STATES:
-                self.busy.add(sid)
-            self.sidebar.set_state(sid, event.state)
-        elif isinstance(event, ev.TurnStarted):
-            self.busy.add(sid)
-        elif isinstance(event, ev.TextDelta) and current:
-            await (await conversation.live()).write_text(event.text, event.index)
-        elif isinstance(event, ev.ThinkingDelta) and current:
-            await (await conversation.live()).write_thinking(event.text, event.index)
-        elif isinstance(event, ev.ToolUseStarted) and current:
-            await (await conversation.live()).start_tool(event.tool_use_id, event.name, event.index)
-        elif isinstance(event, ev.ToolInputDelta) and current and conversation.live_view is not None:
-            conversation.live_view.tool_input(event.tool_use_id, event.partial_json)
-        elif isinstance(event, ev.MessageCompleted) and current:
-            await conversation.complete_message(event.message, replaces_streamed=event.replaces_streamed)
-        elif isinstance(event, ev.ApiRetry):
-            self.process_states[sid] = ("retrying", f"{event.attempt}/{event.max_retries}")
-            self.sidebar.set_state(sid, "retrying")
-            self.app.notify_about(sid, f"API error, {event.describe()}", severity="warning")
-        elif isinstance(event, ev.ModelFallback):
-            self.app.notify_about(sid, f"Model {event.original_model} unavailable, using {event.fallback_model}",
-                                  severity="warning")
-        elif isinstance(event, ev.Notice):
-            self.app.notify_about(sid, event.text, severity="warning", timeout=12)
-        elif isinstance(event, ev.PermissionDenied):
-            self.app.notify_about(sid, f"{event.tool_name} was denied", severity="warning")
-        elif isinstance(event, ev.TurnFinished):
-            await self._turn_finished(event)
-        elif isinstance(event, ev.ProcessExited):
-            # An expected exit may be an old process closed while a new one already streams (regenerate).
-            state = self._engine_state(sid)
-            self.process_states[sid] = (state, "")
-            self.sidebar.set_state(sid, state)
-            if not event.expected:
-                detail = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
-                self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
-            if state not in BUSY_STATES:
-                self.busy.discard(sid)
-                if current:
-                    await conversation.end_turn()
-                await self._send_queued(sid)
-        elif isinstance(event, ev.SessionFailed):
-            self.busy.discard(sid)
-            self.process_states[sid] = ("failed", "")
-            self.sidebar.set_state(sid, "failed")
-            self.app.notify_about(sid, event.reason, severity="error", timeout=12)
-            if current:
-                await conversation.end_turn()
-        if isinstance(event, (ev.ModelChanged, ev.TurnFinished, ev.SessionFailed, ev.ProcessExited)):
-            self.refresh_session_row(sid)
-            if current:
-                self.reload_session()
-        if current and not isinstance(event, (ev.TextDelta, ev.ThinkingDelta, ev.ToolInputDelta)):
-            self.update_status()
-            self.update_prompt_state()
-        if isinstance(event, (ev.ProcessStateChanged, ev.TurnStarted, ev.TurnFinished, ev.ProcessExited,
-                              ev.SessionFailed)):
-            self.refresh_bindings()
+    def action_copy_last_reply(self) -> None:
+        if self.session_id is None:
+            return
+        for message in reversed(self.app.store.messages(self.session_id, last=50)):
+            if message.role == "assistant" and message.text.strip():
+                self.app.copy_with_notice(message.text, "last reply")
+                return
+        self.notify("There is no reply to copy yet.", severity="warning")
 
-    async def _turn_finished(self, event: ev.TurnFinished) -> None:
-        sid = event.session_id
-        self.busy.discard(sid)
-        if self.process_states.get(sid, ("",))[0] in BUSY_STATES:
-            self.process_states[sid] = ("warm", "")
-        if sid == self.session_id:
-            await self.conversation.end_turn()
-            if sid in self.reload_after_turn:
-                await self.conversation.show_session(sid, empty_text=EMPTY_TEXT)
-        self.reload_after_turn.discard(sid)
-        if event.is_error and not event.interrupted:
-            reason = event.result_text or event.terminal_reason or "the turn failed"
-            self.app.notify_about(sid, f"claude reported an error: {reason}", severity="error", timeout=10)
-        await self._send_queued(sid)
+    def action_copy_transcript(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        from ccsess.core.transfer.export import render_markdown
 
-    async def _send_queued(self, session_id: str) -> None:
-        waiting = self.queued.get(session_id)
-        if waiting and not self.is_busy(session_id):
-            await self.send_prompt(session_id, waiting.pop(0))
+        text = render_markdown(session, self.app.store.messages(session.id))
+        self.app.copy_with_notice(text, "transcript")
 
-    def refresh_session_row(self, session_id: str) -> None:
+    # Rename, delete, archive ---------------------------------------------------------------------------------
+
+    def action_rename(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def renamed(name: str | None) -> None:
+            if not name or name == session.name:
+                return
+            try:
+                self.app.store.update_session(session.id, name=name)
+            except StoreError as error:
+                self.app.report_error("Could not rename", error)
+                return
+            self.reload_session()
+            self.refresh_session_row(session.id)
+            self.notify(f"Renamed to “{name}”")
+
+        from ccsess.app.screens.dialogs import TextPromptDialog
+
+        self.app.push_screen(TextPromptDialog("Rename session", "Name", session.name, confirm="Rename",
+                                              dialog_id="rename-dialog"), renamed)
+
+    def action_delete(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.is_busy(session.id) and self.app.engine is not None:
+                self.app.engine.stop(session.id)
+            try:
+                self.app.store.delete_session(session.id)
+            except StoreError as error:
+                self.app.report_error("Could not delete", error)
+                return
+            self.sidebar.remove_session(session.id)
+            await self.open_session(None)
+            self.notify(f"Deleted “{session.name}”")
+
+        from ccsess.app.screens.dialogs import ConfirmDialog
+
+        self.app.push_screen(ConfirmDialog(
+            "Delete session?", f"“{session.name}” and its {session.message_count} messages will be removed "
+            "from ccsess. Claude's own session file is kept."), confirmed)
+
+    async def action_archive(self) -> None:
+        session = self.session
+        if session is None:
+            return
         try:
-            self.sidebar.update_session(self.app.store.get_session(session_id))
-        except StoreError:
-            pass
+            self.app.store.update_session(session.id, status="archived")
+        except StoreError as error:
+            self.app.report_error("Could not archive", error)
+            return
+        self.sidebar.remove_session(session.id)
+        await self.open_session(None)
+        self.notify(f"Archived “{session.name}”: it stays in the store and in exports")
 
-    @on(SessionSidebar.SessionChosen)
-    async def _session_chosen(self, event: SessionSidebar.SessionChosen) -> None:
-        event.stop()
-        if event.session_id != self.session_id:
-            await self.open_session(event.session_id)
+    # Open in Claude ------------------------------------------------------------------------------------------
+
+    async def action_open_in_claude(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if not session.claude_session_id:
+            self.notify("Nothing to resume yet: send a message first.", severity="warning")
+            return
+        if self.is_busy(session.id):
+            self.notify("Wait for the reply to finish (or stop it) first.", severity="warning")
+            return
+        if self.app.engine is not None:
+            self.app.engine.release(session.id)
+        argv = [self.app.config.claude, "--resume", session.claude_session_id]
+        cwd = session.project if Path(session.project).is_dir() else None
+        try:
+            with self.app.suspend():
+                subprocess.run(argv, cwd=cwd, env={**os.environ, **self.app.claude_env}, check=False)
+        except SuspendNotSupported:
+            self.notify("Open in Claude needs a real terminal.", severity="warning")
+            return
+        except OSError as error:
+            self.app.report_error(f"Could not start {self.app.config.claude}", error)
+            return
+        await self.pick_up_claude_turns(session.id)
+
+    async def pick_up_claude_turns(self, session_id: str) -> None:
+        """Bring turns made in interactive claude into the transcript."""
+        try:
+            added = sync_session(self.app.store, session_id)
+        except Exception as error:
+            self.app.report_error("Could not read the turns made in claude", error)
+        else:
+            if added:
+                self.notify(f"Picked up {added} new messages from claude")
+        self.reload_sessions()
+        await self.open_session(session_id)
+
+    # Search and import ----------------------------------------------------------------------------------------
+
+    def action_search_messages(self) -> None:
+        from ccsess.app.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(), self.open_found)
+
+    async def open_found(self, found: FoundMessage | None) -> None:
+        """Open the session of a search hit and bring its message into view, focused."""
+        if found is None:
+            return
+        try:
+            await self.open_session(found.session_id)
+        except StoreError as error:
+            self.app.report_error("Could not open the session", error)
+            return
+        if await self.conversation.reveal(found.message_id) is None:
+            self.notify("That message belongs to another version of a regenerated reply.", severity="warning",
+                        timeout=6, markup=False)
+
+    def action_import_sessions(self, source: Path | None = None) -> None:
+        from ccsess.app.screens.claude_import import ImportProgress
+        
+        if self.query(ImportProgress):
+            self.notify("An import is already running.", timeout=4)
+            return
+        source = source or claude_projects_dir()
+        if not source.is_dir():
+            self.notify(f"No Claude Code sessions to import: {short_path(str(source))} does not exist.",
+                        severity="warning", timeout=8, markup=False)
+            return
+        self.query_one("#main-pane").mount(ImportProgress(self.app.store, source), before="#status")
+
+    async def on_import_progress_finished(self, event: ImportProgress.Finished) -> None:
+        report = event.report
+        if report is None:
+            self.app.report_error("Could not import Claude Code sessions", event.error or RuntimeError("unknown"))
+            return
+        summary = report.summary()
+        self.notify(summary[:1].upper() + summary[1:] + ".", title="Import", timeout=8, markup=False)
+        issues = [*report.problems, *report.malformed]
+        if issues:
+            noun = "problem" if len(issues) == 1 else "problems"
+            self.notify(f"{len(issues)} {noun} while importing, skipped; the first: {one_line(issues[0], 160)}",
+                        title="Import", severity="warning", timeout=15, markup=False)
+        try:
+            self.reload_sessions()
+        except StoreError as exc:
+            self.app.report_error("Could not read the sessions", exc)
+            return
+        current = self.session_id
+        if current is not None and current in report.updated and not self.is_busy(current):
+            await self.open_session(current)
+
+    # Focus and theme -----------------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.sidebar.query_one("#session-filter").focus()
+
+    def action_focus_prompt(self) -> None:
         self.prompt.focus()
-
-    @on(MessageView.CopyRequested)
-    def _copy_message(self, event: MessageView.CopyRequested) -> None:
-        event.stop()
-        self.app.copy_with_notice(event.view.text, "message")
 
     @on(MessageView.BranchRequested)
     async def _branch_here(self, event: MessageView.BranchRequested) -> None:

@@ -4,7 +4,6 @@ words it matched; choosing one opens that session scrolled to the message."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,8 +19,6 @@ from textual.worker import get_current_worker
 from ccsess.core.errors import StoreError
 from ccsess.core.text import one_line, relative_time, visible_text
 
-if TYPE_CHECKING:
-    from ccsess.app.screens.main import MainScreen
 
 DEBOUNCE_SECONDS = 0.15
 RESULT_LIMIT = 50
@@ -220,25 +217,3 @@ class SearchScreen(ModalScreen["FoundMessage | None"]):
         event.stop()
         if 0 <= event.option_index < len(self.found):
             self.dismiss(self.found[event.option_index])
-
-
-async def open_found(screen: MainScreen, found: FoundMessage | None) -> None:
-    """Open the session of a hit and bring its message into view, focused."""
-    if found is None:
-        return
-    try:
-        await screen.open_session(found.session_id)
-    except StoreError as error:
-        screen.app.report_error("Could not open the session", error)
-        return
-    view = await screen.conversation.reveal(found.message_id)
-    if view is None:
-        screen.notify("That message belongs to another version of a regenerated reply.", severity="warning",
-                      timeout=6, markup=False)
-
-
-def search_messages(screen: MainScreen) -> None:
-    async def chosen(found: FoundMessage | None) -> None:
-        await open_found(screen, found)
-
-    screen.app.push_screen(SearchScreen(), chosen)

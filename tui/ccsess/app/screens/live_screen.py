@@ -1,0 +1,356 @@
+"""The screen of live sessions: sidebar, conversation, prompt and status line, kept in step with the store and
+the engine's events. ``MainScreen`` (in ``main``) adds what the keys and palette do to sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ccsess.app.widgets.conversation import ConversationView
+from ccsess.app.widgets.message_view import MessageView
+from ccsess.app.widgets.prompt import PromptInput
+from ccsess.app.widgets.sidebar import SessionSidebar
+from ccsess.app.widgets.status_line import StatusInfo, StatusLine
+from ccsess.core.models import Session
+from ccsess.core.text import one_line
+from ccsess.core.errors import StoreError
+
+if TYPE_CHECKING:
+    from ccsess.core.claude import events as ev
+
+EMPTY_TEXT = (
+    "No session open.\n\n"
+    "Type a prompt below to start one in this folder,\n"
+    "press ctrl+n for a new session, or pick one on the left.\n"
+    "ctrl+p opens the command palette."
+)
+BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
+# Actions that need an open session; shown greyed out without one.
+SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "copy_last_reply", "copy_transcript",
+                   "rename", "delete", "archive", "open_in_claude"}
+
+
+class LiveScreen(Screen):
+    CSS_PATH = "main.tcss"
+    AUTO_FOCUS = "#prompt"
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.session_id: str | None = None
+        self.queued: dict[str, list[str]] = {}
+        self.process_states: dict[str, tuple[str, str]] = {}
+        self.busy: set[str] = set()
+        self.reload_after_turn: set[str] = set()
+        self._session: Session | None = None
+        # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
+        # never writes into a pane that was just emptied.
+        self.events_lock = asyncio.Lock()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield SessionSidebar(clock=self.app.clock, id="sidebar")
+            with Vertical(id="main-pane"):
+                yield ConversationView(self.app.store, id="conversation")
+                yield PromptInput(id="prompt")
+                yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def sidebar(self) -> SessionSidebar:
+        return self.query_one(SessionSidebar)
+
+    @property
+    def conversation(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def session(self) -> Session | None:
+        """The open session as last read from the store (``reload_session`` reads it again)."""
+        return self._session
+
+    def reload_session(self) -> Session | None:
+        self._session = None
+        if self.session_id is not None:
+            try:
+                self._session = self.app.store.get_session(self.session_id)
+            except StoreError:
+                self._session = None
+        return self._session
+
+    async def on_mount(self) -> None:
+        recent = self.app.recent_view
+        if recent is not None:
+            self.sidebar.set_sessions(recent.sessions)
+        else:
+            self.reload_sessions()
+            self.app.save_first_screen(self.sidebar.sessions)
+        await self.open_session(None)
+        self.prompt.focus()
+        self.set_interval(60, self.sidebar.refresh_times)
+        self.call_after_refresh(self._after_first_frame, recent is None)
+
+    def _after_first_frame(self, listed_all: bool) -> None:
+        """The first frame showed either every session or the saved first screen of them (see
+        ``core.store_recent``); in the second case the full list takes its place now, unchanged on screen."""
+        if not listed_all:
+            try:
+                self.reload_sessions()
+            except StoreError as error:
+                self.app.report_error("Could not read the sessions", error)
+        self.app.after_first_frame()
+
+    def reload_sessions(self) -> None:
+        self.sidebar.set_sessions(self.app.store.list_summaries())
+        self.sidebar.select(self.session_id)
+
+    async def open_session(self, session_id: str | None) -> None:
+        self.session_id = session_id
+        self.reload_session()
+        self.sidebar.select(session_id)
+        async with self.events_lock:
+            await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
+        self.update_status()
+        self.update_prompt_state()
+        self.refresh_bindings()
+
+    def is_busy(self, session_id: str | None) -> bool:
+        if session_id is None:
+            return False
+        if session_id in self.busy:
+            return True
+        engine = self.app.engine
+        try:
+            return bool(engine is not None and engine.is_streaming(session_id))
+        except Exception:
+            return False
+
+    def _engine_state(self, session_id: str) -> str:
+        engine = self.app.engine
+        try:
+            return engine.state(session_id) if engine is not None else "cold"
+        except Exception:
+            return "cold"
+
+    def process_state(self, session_id: str) -> tuple[str, str]:
+        if session_id in self.process_states:
+            return self.process_states[session_id]
+        return self._engine_state(session_id), ""
+
+    def update_status(self) -> None:
+        session = self.session
+        status = self.query_one(StatusLine)
+        if session is None:
+            status.info = None
+            return
+        state, detail = self.process_state(session.id)
+        status.info = StatusInfo(
+            model=session.model or self.app.config.default_model or "default",
+            permission_mode=session.permission_mode,
+            state=state,
+            detail=detail,
+            cost_usd=session.totals.cost_usd,
+            input_tokens=session.totals.input_tokens,
+            output_tokens=session.totals.output_tokens,
+            session_name=session.name,
+        )
+
+    def update_prompt_state(self) -> None:
+        sid = self.session_id
+        self.prompt.set_busy(self.is_busy(sid), len(self.queued.get(sid, [])) if sid else 0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.is_busy(self.session_id)
+        if action == "flip_version":
+            return self.last_versioned_view() is not None
+        if action in SESSION_ACTIONS and self.session_id is None:
+            return None
+        if action == "regenerate" and self.is_busy(self.session_id):
+            return None
+        return True
+
+    def last_versioned_view(self) -> MessageView | None:
+        for view in reversed(self.conversation.message_views):
+            if view.versions > 1:
+                return view
+        return None
+
+    def _default_project(self) -> str:
+        session = self.session
+        if session is not None and Path(session.project).is_dir():
+            return session.project
+        return self.app.default_project
+
+    def _create(self, name: str, project: str):
+        config = self.app.config
+        try:
+            return self.app.store.create_session(
+                name, project, model=config.default_model, permission_mode=config.permission_mode)
+        except (StoreError, OSError) as error:
+            self.app.report_error("Could not create the session", error)
+            return None
+
+    async def create_session_for_prompt(self, text: str) -> bool:
+        """Typing with no session open starts one in the current project, named after the prompt."""
+        session = self._create(one_line(text, 40), self._default_project())
+        if session is None:
+            return False
+        self.reload_sessions()
+        await self.open_session(session.id)
+        return True
+
+    # Sending -------------------------------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        if self.session_id is None:
+            created = await self.create_session_for_prompt(event.text)
+            if not created:
+                return
+        sid = self.session_id
+        assert sid is not None
+        if self.is_busy(sid):
+            self.queued.setdefault(sid, []).append(event.text)
+            self.notify("Queued: it is sent when the current reply ends.", timeout=3)
+            self.update_prompt_state()
+            return
+        await self.send_prompt(sid, event.text)
+
+    async def send_prompt(self, session_id: str, text: str) -> None:
+        engine = self.app.engine
+        if engine is None:
+            self.notify("claude is not available in this window.", severity="error")
+            return
+        try:
+            message_id = engine.send(session_id, text)
+        except Exception as error:  # the engine and store report problems as exceptions with readable text
+            self.app.report_error("Could not send", error)
+            return
+        self.busy.add(session_id)
+        if session_id == self.session_id:
+            try:
+                await self.conversation.append_message(self.app.store.get_message(session_id, message_id))
+            except StoreError:
+                pass
+            self.conversation.anchor()
+            self.update_prompt_state()
+            self.refresh_bindings()
+
+    # Engine events -------------------------------------------------------------------------------------------
+
+    async def handle_engine_event(self, event: ev.EngineEvent) -> None:
+        from ccsess.core.claude import events as ev
+
+        sid = event.session_id
+        current = sid == self.session_id
+        conversation = self.conversation
+        if isinstance(event, ev.ProcessStateChanged):
+            self.process_states[sid] = (event.state, event.detail)
+            if event.state in BUSY_STATES:
+                self.busy.add(sid)
+            self.sidebar.set_state(sid, event.state)
+        elif isinstance(event, ev.TurnStarted):
+            self.busy.add(sid)
+        elif isinstance(event, ev.TextDelta) and current:
+            await (await conversation.live()).write_text(event.text, event.index)
+        elif isinstance(event, ev.ThinkingDelta) and current:
+            await (await conversation.live()).write_thinking(event.text, event.index)
+        elif isinstance(event, ev.ToolUseStarted) and current:
+            await (await conversation.live()).start_tool(event.tool_use_id, event.name, event.index)
+        elif isinstance(event, ev.ToolInputDelta) and current and conversation.live_view is not None:
+            conversation.live_view.tool_input(event.tool_use_id, event.partial_json)
+        elif isinstance(event, ev.MessageCompleted) and current:
+            await conversation.complete_message(event.message, replaces_streamed=event.replaces_streamed)
+        elif isinstance(event, ev.ApiRetry):
+            self.process_states[sid] = ("retrying", f"{event.attempt}/{event.max_retries}")
+            self.sidebar.set_state(sid, "retrying")
+            self.app.notify_about(sid, f"API error, {event.describe()}", severity="warning")
+        elif isinstance(event, ev.ModelFallback):
+            self.app.notify_about(sid, f"Model {event.original_model} unavailable, using {event.fallback_model}",
+                                  severity="warning")
+        elif isinstance(event, ev.Notice):
+            self.app.notify_about(sid, event.text, severity="warning", timeout=12)
+        elif isinstance(event, ev.PermissionDenied):
+            self.app.notify_about(sid, f"{event.tool_name} was denied", severity="warning")
+        elif isinstance(event, ev.TurnFinished):
+            await self._turn_finished(event)
+        elif isinstance(event, ev.ProcessExited):
+            # An expected exit may be an old process closed while a new one already streams (regenerate).
+            state = self._engine_state(sid)
+            self.process_states[sid] = (state, "")
+            self.sidebar.set_state(sid, state)
+            if not event.expected:
+                detail = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
+                self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
+            if state not in BUSY_STATES:
+                self.busy.discard(sid)
+                if current:
+                    await conversation.end_turn()
+                await self._send_queued(sid)
+        elif isinstance(event, ev.SessionFailed):
+            self.busy.discard(sid)
+            self.process_states[sid] = ("failed", "")
+            self.sidebar.set_state(sid, "failed")
+            self.app.notify_about(sid, event.reason, severity="error", timeout=12)
+            if current:
+                await conversation.end_turn()
+        if isinstance(event, (ev.ModelChanged, ev.TurnFinished, ev.SessionFailed, ev.ProcessExited)):
+            self.refresh_session_row(sid)
+            if current:
+                self.reload_session()
+        if current and not isinstance(event, (ev.TextDelta, ev.ThinkingDelta, ev.ToolInputDelta)):
+            self.update_status()
+            self.update_prompt_state()
+        if isinstance(event, (ev.ProcessStateChanged, ev.TurnStarted, ev.TurnFinished, ev.ProcessExited,
+                              ev.SessionFailed)):
+            self.refresh_bindings()
+
+    async def _turn_finished(self, event: ev.TurnFinished) -> None:
+        sid = event.session_id
+        self.busy.discard(sid)
+        if self.process_states.get(sid, ("",))[0] in BUSY_STATES:
+            self.process_states[sid] = ("warm", "")
+        if sid == self.session_id:
+            await self.conversation.end_turn()
+            if sid in self.reload_after_turn:
+                await self.conversation.show_session(sid, empty_text=EMPTY_TEXT)
+        self.reload_after_turn.discard(sid)
+        if event.is_error and not event.interrupted:
+            reason = event.result_text or event.terminal_reason or "the turn failed"
+            self.app.notify_about(sid, f"claude reported an error: {reason}", severity="error", timeout=10)
+        await self._send_queued(sid)
+
+    async def _send_queued(self, session_id: str) -> None:
+        waiting = self.queued.get(session_id)
+        if waiting and not self.is_busy(session_id):
+            await self.send_prompt(session_id, waiting.pop(0))
+
+    def refresh_session_row(self, session_id: str) -> None:
+        try:
+            self.sidebar.update_session(self.app.store.get_session(session_id))
+        except StoreError:
+            pass
+
+    @on(SessionSidebar.SessionChosen)
+    async def _session_chosen(self, event: SessionSidebar.SessionChosen) -> None:
+        event.stop()
+        if event.session_id != self.session_id:
+            await self.open_session(event.session_id)
+        self.prompt.focus()
+
+    @on(MessageView.CopyRequested)
+    def _copy_message(self, event: MessageView.CopyRequested) -> None:
+        event.stop()
+        self.app.copy_with_notice(event.view.text, "message")
