@@ -16,6 +16,7 @@ run: $(BIN)/ccsess
 
 test: $(BIN)/ccsess
 	$(BIN)/python tests/support/claude_cli.py --install $(CLAUDE_VERSION)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(BIN)/ccsess
