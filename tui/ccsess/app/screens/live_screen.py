@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,12 +17,11 @@ from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
+from ccsess.core.claude import events as ev
 from ccsess.core.models import Session
 from ccsess.core.text import one_line
 from ccsess.core.errors import StoreError
 
-if TYPE_CHECKING:
-    from ccsess.core.claude import events as ev
 
 EMPTY_TEXT = (
     "No session open.\n\n"
@@ -31,7 +29,6 @@ EMPTY_TEXT = (
     "press ctrl+n for a new session, or pick one on the left.\n"
     "ctrl+p opens the command palette."
 )
-BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
 # Actions that need an open session; shown greyed out without one.
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "copy_last_reply", "copy_transcript",
                    "rename", "delete", "archive", "open_in_claude"}
@@ -251,76 +248,89 @@ class LiveScreen(Screen):
     # Engine events -------------------------------------------------------------------------------------------
 
     async def handle_engine_event(self, event: ev.EngineEvent) -> None:
-        from ccsess.core.claude import events as ev
-
         sid = event.session_id
         current = sid == self.session_id
         conversation = self.conversation
-        if isinstance(event, ev.ProcessStateChanged):
-            self.process_states[sid] = (event.state, event.detail)
-            if event.state in BUSY_STATES:
+        match event:
+            case ev.ProcessStateChanged(state=state, detail=detail):
+                self.process_states[sid] = (state, detail)
+                if state in ev.BUSY_STATES:
+                    self.busy.add(sid)
+                self.sidebar.set_state(sid, state)
+            case ev.TurnStarted():
                 self.busy.add(sid)
-            self.sidebar.set_state(sid, event.state)
-        elif isinstance(event, ev.TurnStarted):
-            self.busy.add(sid)
-        elif isinstance(event, ev.TextDelta) and current:
-            await (await conversation.live()).write_text(event.text, event.index)
-        elif isinstance(event, ev.ThinkingDelta) and current:
-            await (await conversation.live()).write_thinking(event.text, event.index)
-        elif isinstance(event, ev.ToolUseStarted) and current:
-            await (await conversation.live()).start_tool(event.tool_use_id, event.name, event.index)
-        elif isinstance(event, ev.ToolInputDelta) and current and conversation.live_view is not None:
-            conversation.live_view.tool_input(event.tool_use_id, event.partial_json)
-        elif isinstance(event, ev.MessageCompleted) and current:
-            await conversation.complete_message(event.message, replaces_streamed=event.replaces_streamed)
-        elif isinstance(event, ev.ApiRetry):
-            self.process_states[sid] = ("retrying", f"{event.attempt}/{event.max_retries}")
-            self.sidebar.set_state(sid, "retrying")
-            self.app.notify_about(sid, f"API error, {event.describe()}", severity="warning")
-        elif isinstance(event, ev.ModelFallback):
-            self.app.notify_about(sid, f"Model {event.original_model} unavailable, using {event.fallback_model}",
-                                  severity="warning")
-        elif isinstance(event, ev.Notice):
-            self.app.notify_about(sid, event.text, severity="warning", timeout=12)
-        elif isinstance(event, ev.PermissionDenied):
-            self.app.notify_about(sid, f"{event.tool_name} was denied", severity="warning")
-        elif isinstance(event, ev.TurnFinished):
-            await self._turn_finished(event)
-        elif isinstance(event, ev.ProcessExited):
-            # An expected exit may be an old process closed while a new one already streams (regenerate).
-            state = self._engine_state(sid)
-            self.process_states[sid] = (state, "")
-            self.sidebar.set_state(sid, state)
-            if not event.expected:
-                detail = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
-                self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
-            if state not in BUSY_STATES:
+            case ev.TextDelta(text=text, index=index) if current:
+                await (await conversation.live()).write_text(text, index)
+                return
+            case ev.ThinkingDelta(text=text, index=index) if current:
+                await (await conversation.live()).write_thinking(text, index)
+                return
+            case ev.ToolUseStarted(tool_use_id=tool_use_id, name=name, index=index) if current:
+                await (await conversation.live()).start_tool(tool_use_id, name, index)
+            case ev.ToolInputDelta(tool_use_id=tool_use_id, partial_json=partial) if current:
+                if conversation.live_view is not None:
+                    conversation.live_view.tool_input(tool_use_id, partial)
+                return
+            case ev.MessageCompleted(message=message, replaces_streamed=replaces) if current:
+                await conversation.complete_message(message, replaces_streamed=replaces)
+            case ev.ApiRetry():
+                self.process_states[sid] = ("retrying", f"{event.attempt}/{event.max_retries}")
+                self.sidebar.set_state(sid, "retrying")
+                self.app.notify_about(sid, f"API error, {event.describe()}", severity="warning")
+            case ev.ModelFallback(original_model=original, fallback_model=fallback):
+                self.app.notify_about(sid, f"Model {original} unavailable, using {fallback}", severity="warning")
+            case ev.Notice(text=text):
+                self.app.notify_about(sid, text, severity="warning", timeout=12)
+            case ev.PermissionDenied(tool_name=tool_name):
+                self.app.notify_about(sid, f"{tool_name} was denied", severity="warning")
+            case ev.TurnFinished():
+                await self._turn_finished(event)
+            case ev.ProcessExited():
+                await self._process_exited(event, current)
+            case ev.SessionFailed(reason=reason):
                 self.busy.discard(sid)
+                self.process_states[sid] = ("failed", "")
+                self.sidebar.set_state(sid, "failed")
+                self.app.notify_about(sid, reason, severity="error", timeout=12)
                 if current:
                     await conversation.end_turn()
-                await self._send_queued(sid)
-        elif isinstance(event, ev.SessionFailed):
-            self.busy.discard(sid)
-            self.process_states[sid] = ("failed", "")
-            self.sidebar.set_state(sid, "failed")
-            self.app.notify_about(sid, event.reason, severity="error", timeout=12)
-            if current:
-                await conversation.end_turn()
-        if isinstance(event, (ev.ModelChanged, ev.TurnFinished, ev.SessionFailed, ev.ProcessExited)):
-            self.refresh_session_row(sid)
-            if current:
-                self.reload_session()
-        if current and not isinstance(event, (ev.TextDelta, ev.ThinkingDelta, ev.ToolInputDelta)):
+            case ev.TextDelta() | ev.ThinkingDelta() | ev.ToolInputDelta():
+                return  # of a session not on screen: its reply is read from the store when it is opened
+        match event:
+            case ev.TurnFinished(session=Session() as session):
+                self.sidebar.update_session(session)
+                if current:
+                    self._session = session
+            case ev.ModelChanged() | ev.TurnFinished() | ev.SessionFailed() | ev.ProcessExited():
+                self.refresh_session_row(sid)
+                if current:
+                    self.reload_session()
+        if current:
             self.update_status()
             self.update_prompt_state()
         if isinstance(event, (ev.ProcessStateChanged, ev.TurnStarted, ev.TurnFinished, ev.ProcessExited,
                               ev.SessionFailed)):
             self.refresh_bindings()
 
+    async def _process_exited(self, event: ev.ProcessExited, current: bool) -> None:
+        # An expected exit may be an old process closed while a new one already streams (regenerate).
+        sid = event.session_id
+        state = self._engine_state(sid)
+        self.process_states[sid] = (state, "")
+        self.sidebar.set_state(sid, state)
+        if not event.expected:
+            detail = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
+            self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
+        if state not in ev.BUSY_STATES:
+            self.busy.discard(sid)
+            if current:
+                await self.conversation.end_turn()
+            await self._send_queued(sid)
+
     async def _turn_finished(self, event: ev.TurnFinished) -> None:
         sid = event.session_id
         self.busy.discard(sid)
-        if self.process_states.get(sid, ("",))[0] in BUSY_STATES:
+        if self.process_states.get(sid, ("",))[0] in ev.BUSY_STATES:
             self.process_states[sid] = ("warm", "")
         if sid == self.session_id:
             await self.conversation.end_turn()

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ from ccsess.core.claude import protocol as st
 from ccsess.core.claude.process import ClaudeProcess, SpawnError
 from ccsess.core.claude import history
 from ccsess.core.claude.launch import LaunchRefused, plan_launch
-from ccsess.core.claude.live import BUSY_STATES, LiveSession, PendingTurn
+from ccsess.core.claude.live import LiveSession, PendingTurn
 from ccsess.core.config import Config
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
@@ -52,6 +53,7 @@ class Engine:
         self._closing: list[ClaudeProcess] = []
         self._allowed_tools: dict[str, set[str]] = {}
         self._shut = threading.Event()
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
         self._reaper = threading.Thread(target=self._reap_idle, name="ccsess-reaper", daemon=True)
         self._reaper.start()
 
@@ -67,8 +69,21 @@ class Engine:
                               claude_session_id=None if session.pending_fork else session.claude_session_id)
             self.store.append_message(session_id, message)
             self.store.update_session(session_id, status="active", last_active=time.time())
+            self.emit(ev.PromptStored(session_id, message))
             self._queue_turn(session_id, PendingTurn(message.id, prompt))
         return message.id
+
+    def submit(self, session_id: str, prompt: str) -> None:
+        """``send`` on the engine's sending thread, in the order of the calls, so that the caller (the UI) never
+        waits for the store's fsync or a spawn: ``PromptStored`` reports the prompt, ``SessionFailed`` a
+        problem."""
+        def send() -> None:
+            try:
+                self.send(session_id, prompt)
+            except Exception as error:  # the store and the launcher say what went wrong in one line
+                self.emit(ev.SessionFailed(session_id, f"could not send: {error}", kind="error"))
+
+        self._sender.submit(send)
 
     def stop(self, session_id: str) -> None:
         """Interrupt the running turn; its partial reply is kept and marked interrupted."""
@@ -148,11 +163,12 @@ class Engine:
         with self._lock:
             live = self._live.get(session_id)
             # A turn written to a claude that has printed nothing yet is still in flight.
-            return live is not None and (live.state in BUSY_STATES or live.recorder is not None)
+            return live is not None and (live.state in ev.BUSY_STATES or live.busy)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close every process: stop running turns, end input, wait, then terminate what is left."""
         self._shut.set()
+        self._sender.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             lives = list(self._live.values())
             self._live.clear()
@@ -200,6 +216,7 @@ class Engine:
         live.pending.append(turn)
         live.touch()
         self._pump(live)
+        self._set_state(live, live.state)
 
     def _pump(self, live: LiveSession) -> None:
         """Write the next waiting prompt if the process is free."""
@@ -214,8 +231,7 @@ class Engine:
         )
         live.process.write_json({"type": "user", "message": {"role": "user", "content": turn.text}})
         self.emit(ev.TurnStarted(live.session_id, turn.prompt_message_id))
-        if live.state != "starting":
-            self._set_state(live, "streaming")
+        self._set_state(live, live.state if live.state == "starting" else "streaming")
 
     def _ensure_live(self, session_id: str) -> LiveSession:
         live = self._live.get(session_id)
@@ -413,10 +429,13 @@ class Engine:
             live.process.kill()
 
     def _set_state(self, live: LiveSession, state: str, detail: str = "") -> None:
-        if live.state == state and not detail:
-            return
+        """Change the process state and publish the session's whole live state if any of it changed."""
         live.state = state
-        self.emit(ev.ProcessStateChanged(live.session_id, state, detail))
+        snapshot = (state, detail, live.busy, len(live.pending))
+        if snapshot == live.published:
+            return
+        live.published = snapshot
+        self.emit(ev.ProcessStateChanged(live.session_id, state, detail, busy=live.busy, queued=len(live.pending)))
 
     def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
         try:

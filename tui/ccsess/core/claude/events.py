@@ -9,12 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccsess.core.models import Message
+from ccsess.core.models import Message, Session
 
 
 @dataclass(frozen=True)
 class EngineEvent:
     session_id: str
+
+
+@dataclass(frozen=True)
+class PromptStored(EngineEvent):
+    """A prompt the user sent is in the store (it goes to claude now, or when the turns before it end)."""
+
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -94,12 +101,19 @@ class PermissionRequested(EngineEvent):
     tool_use_id: str = ""
 
 
+BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
+
+
 @dataclass(frozen=True)
 class ProcessStateChanged(EngineEvent):
-    """cold, starting, warm, streaming, retrying, stopping."""
+    """The engine's whole view of a live session, sent whenever any part of it changes: the process ``state``
+    (cold, starting, warm, streaming, retrying, stopping), a ``detail`` for it, whether a turn is running or
+    waiting (``busy``) and how many prompts wait behind the running one (``queued``)."""
 
     state: str
     detail: str = ""
+    busy: bool = False
+    queued: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,7 @@ class TurnFinished(EngineEvent):
     duration_ms: int = 0
     ttft_ms: int | None = None
     interrupted: bool = False
+    session: Session | None = None  # the session as the turn left it in the store
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,6 @@ from ccsess.core.claude.process import ClaudeProcess
 from ccsess.core.claude.protocol import PermissionAsk
 from ccsess.core.claude.turn import TurnRecorder
 
-BUSY_STATES = ("streaming", "retrying", "stopping")
-
-
 @dataclass
 class PendingTurn:
     """A stored user prompt not yet written to claude. Regenerations carry their version group and number."""
@@ -39,6 +36,7 @@ class LiveSession:
     control_waiters: dict[str, Any] = field(default_factory=dict)
     closing: bool = False
     turn: PendingTurn | None = None
+    published: tuple[str, str, bool, int] | None = None
 
     @property
     def busy(self) -> bool:

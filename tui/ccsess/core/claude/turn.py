@@ -272,11 +272,12 @@ class TurnRecorder:
         if failure is not None:
             self._log("error", kind=failure.kind, reason=failure.reason)
         status = "failed" if failure else ("stopped" if aborted else "idle")
-        self.store.update_session(self.session_id, status=status, last_active=time.time())
+        session = self.store.update_session(self.session_id, status=status, last_active=time.time())
         finished = ev.TurnFinished(
             self.session_id, is_error=result.is_error and not aborted, subtype=result.subtype,
             terminal_reason=result.terminal_reason, result_text=result.result_text, cost_usd=cost,
             usage=usage, duration_ms=result.duration_ms, ttft_ms=result.ttft_ms, interrupted=aborted,
+            session=session,
         )
         return finished, failure
 
@@ -294,9 +295,9 @@ class TurnRecorder:
         else:
             self._log("interrupt", prompt_message_id=self.prompt_message_id, exit_code=exit_code)
         status = "failed" if failure else "stopped"
-        self.store.update_session(self.session_id, status=status, last_active=time.time())
+        session = self.store.update_session(self.session_id, status=status, last_active=time.time())
         finished = ev.TurnFinished(self.session_id, is_error=failure is not None,
-                                   subtype="process_exited", interrupted=self.stop_requested)
+                                   subtype="process_exited", interrupted=self.stop_requested, session=session)
         return finished, failure
 
     def _failure_for(self, result: st.Result) -> ev.SessionFailed:
