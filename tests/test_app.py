@@ -370,14 +370,14 @@ async def test_palette_open_in_claude_runs_resume_and_reloads(seeded, tmp_path, 
     app = build(store, Config(claude=str(script)))
     monkeypatch.setattr(type(app), "suspend", lambda self: contextlib.nullcontext())
     synced: list[str] = []
-    import ccsess.app.screens.main as session_actions
+    import ccsess.app.screens.main as main_screen
 
     def fake_sync(store_, session_id):
         synced.append(session_id)
         store_.append_message(session_id, message("user", text("typed inside claude"), created=NOW))
         return 1
 
-    monkeypatch.setattr(session_actions, "sync_session", fake_sync)
+    monkeypatch.setattr(main_screen, "sync_session", fake_sync)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
         await run_palette(pilot, "Open in Claude")

@@ -319,7 +319,7 @@ class CcsessApp(App):
 
 
 def _recent_view(store: SessionStore) -> RecentView | None:
-    """What the store saved of the first screen of sessions, if still current (see ``core.store_recent``)."""
+    """What the store saved of the first screen of sessions, if still current (see ``core.store.recent``)."""
     try:
         return store.recent_view()
     except (AttributeError, OSError, StoreError):

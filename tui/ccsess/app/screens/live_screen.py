@@ -99,7 +99,7 @@ class LiveScreen(Screen):
 
     def _after_first_frame(self, listed_all: bool) -> None:
         """The first frame showed either every session or the saved first screen of them (see
-        ``core.store_recent``); in the second case the full list takes its place now, unchanged on screen."""
+        ``core.store.recent``); in the second case the full list takes its place now, unchanged on screen."""
         if not listed_all:
             try:
                 self.reload_sessions()

@@ -1,7 +1,7 @@
 """The store of record: TinyDB files under the data dir, the only way anything touches the data.
 
 ``index.json`` holds one row per session (no transcript) plus settings; ``sessions/<id>.json`` holds one
-session's messages, events and a copy of its row. Both are journaled (see ``storage``), so appending a message
+session's messages, events and a copy of its row. Both are journaled (see ``journal``), so appending a message
 writes the message and the changed row, whatever the size of the transcript or the number of sessions. Every
 access holds the file's lock, so several ccsess processes can share a data dir.
 """

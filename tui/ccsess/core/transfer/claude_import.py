@@ -2,7 +2,7 @@
 
 Importing is idempotent: sessions are matched by their Claude session id, a file that grew adds only the messages
 after the newest one already stored, and a file whose size and mtime did not change since the last import is not
-read at all. Reading one file is ``importer_parse``'s job.
+read at all. Reading one file is ``claude_files``'s job.
 """
 
 from __future__ import annotations
