@@ -26,7 +26,22 @@ class _Dialog(ModalScreen):
         self.dismiss(None)
 
 
-class TextPromptDialog(_Dialog):
+class _FormDialog(_Dialog):
+    """A dialog of fields with OK and Cancel buttons."""
+
+    def _submit(self) -> None:
+        """Check the fields: show what is wrong, or dismiss with their values (each dialog says how)."""
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self._submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPromptDialog(_FormDialog):
     """One text field with a title; returns the text or None."""
 
     def __init__(self, title: str, label: str, value: str = "", *, confirm: str = "OK",
@@ -62,14 +77,6 @@ class TextPromptDialog(_Dialog):
     def _input_submitted(self) -> None:
         self._submit()
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._submit()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
 
 class ExportDialog(TextPromptDialog):
     """Where to write the Markdown export; the folder must exist."""
@@ -88,7 +95,7 @@ class ExportDialog(TextPromptDialog):
         return None
 
 
-class NewSessionDialog(_Dialog):
+class NewSessionDialog(_FormDialog):
     """Name and project folder for a new session; returns (name, project) or None."""
 
     def __init__(self, name: str, project: str) -> None:
@@ -126,14 +133,6 @@ class NewSessionDialog(_Dialog):
             self.query_one("#session-project", Input).focus()
         else:
             self._submit()
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._submit()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ConfirmDialog(_Dialog):
