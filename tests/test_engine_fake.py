@@ -152,3 +152,18 @@ def test_pool_closes_the_least_recently_used_session(fake_kit):
     assert fake_kit.assistant_texts(second) == ["Echo #1: two", "Echo #2: two again"]
     modes = [e.detail["mode"] for e in fake_kit.store.events(second) if e.kind == "start"]
     assert modes == ["new", "resume"]
+
+
+def test_events_carry_the_stored_prompt_the_live_state_and_the_finished_session(fake_kit):
+    engine = fake_kit.start()
+    sid = fake_kit.new_session()
+    message_id = engine.send(sid, "first")
+    engine.send(sid, "second")
+    fake_kit.wait_for(lambda e: isinstance(e, ev.TurnFinished) and len(fake_kit.of_type(ev.TurnFinished, sid)) == 2)
+    stored = fake_kit.of_type(ev.PromptStored, sid)
+    assert [e.message.text for e in stored] == ["first", "second"] and stored[0].message.id == message_id
+    states = fake_kit.of_type(ev.ProcessStateChanged, sid)
+    assert any(s.busy and s.queued == 1 for s in states), "the second prompt waited behind the first"
+    assert not states[-1].busy and states[-1].queued == 0 and states[-1].state == "warm"
+    finished = fake_kit.of_type(ev.TurnFinished, sid)[-1]
+    assert finished.session == fake_kit.store.get_session(sid) and finished.session.totals.turns == 2

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -53,7 +52,6 @@ class Engine:
         self._closing: list[ClaudeProcess] = []
         self._allowed_tools: dict[str, set[str]] = {}
         self._shut = threading.Event()
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
         self._reaper = threading.Thread(target=self._reap_idle, name="ccsess-reaper", daemon=True)
         self._reaper.start()
 
@@ -72,18 +70,6 @@ class Engine:
             self.emit(ev.PromptStored(session_id, message))
             self._queue_turn(session_id, PendingTurn(message.id, prompt))
         return message.id
-
-    def submit(self, session_id: str, prompt: str) -> None:
-        """``send`` on the engine's sending thread, in the order of the calls, so that the caller (the UI) never
-        waits for the store's fsync or a spawn: ``PromptStored`` reports the prompt, ``SessionFailed`` a
-        problem."""
-        def send() -> None:
-            try:
-                self.send(session_id, prompt)
-            except Exception as error:  # the store and the launcher say what went wrong in one line
-                self.emit(ev.SessionFailed(session_id, f"could not send: {error}", kind="error"))
-
-        self._sender.submit(send)
 
     def stop(self, session_id: str) -> None:
         """Interrupt the running turn; its partial reply is kept and marked interrupted."""
@@ -168,7 +154,6 @@ class Engine:
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close every process: stop running turns, end input, wait, then terminate what is left."""
         self._shut.set()
-        self._sender.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             lives = list(self._live.values())
             self._live.clear()
