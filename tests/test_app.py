@@ -128,9 +128,9 @@ async def test_prompt_typed_while_streaming_is_queued_and_sent_after(seeded):
         await pilot.press(*"first", "enter")
         await wait_until(pilot, lambda: app.main_screen.conversation.live_view is not None)
         await pilot.press(*"second", "enter")
-        await pilot.pause()
-        assert app.main_screen.queued["older001"] == ["second"]
-        assert "1 queued" in app.main_screen.prompt.border_title
+        await wait_until(pilot, lambda: "1 queued" in (app.main_screen.prompt.border_title or ""))
+        assert [prompt for _, prompt in engine.pending["older001"]] == ["second"], "the engine holds the queue"
+        assert "second" in screen_text(app), "a queued prompt shows in the transcript at once"
         engine.hold = False
         engine.finish_turn()
         await wait_until(pilot, lambda: [c for c in engine.calls if c[0] == "send"][-1][2] == "second")
@@ -423,10 +423,13 @@ async def test_retry_and_failure_show_in_status_and_notifications(seeded):
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "tools001")
+        app.emit_engine_event(ev.ProcessStateChanged("tools001", "retrying", "1/3", busy=True))
         app.emit_engine_event(ev.ApiRetry("tools001", attempt=1, max_retries=3, delay_ms=2000, error="overloaded"))
         await pilot.pause()
         assert "retrying 1/3" in screen_text(app)
         assert any("retrying 1/3" in n.message for n in app._notifications)
+        store.update_session("tools001", status="failed")
+        app.emit_engine_event(ev.ProcessStateChanged("tools001", "warm"))
         app.emit_engine_event(ev.SessionFailed("tools001", "claude could not reach the API: check the network",
                                                kind="api_error"))
         await pilot.pause()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,8 +60,9 @@ def seed_store(data_dir: Path, project: Path) -> tuple[Store, dict[str, Session]
 class ScriptedEngine:
     """Implements the engine API over the store and emits events the way the real engine does.
 
-    ``send`` stores the prompt and streams ``reply_chunks`` (one TextDelta each); with ``hold`` set the turn waits
-    for ``finish_turn()`` before its final message, so a test can look at the screen mid-stream.
+    ``send`` stores the prompt and streams ``reply_chunks`` (one TextDelta each), or queues it behind the running
+    turn; with ``hold`` set the turn waits for ``finish_turn()`` before its final message, so a test can look at the
+    screen mid-stream. ``submit`` sends on one background thread, in order, as the real engine does.
     """
 
     def __init__(self, store: Store, config: Config, emit, env=None) -> None:
@@ -72,24 +74,42 @@ class ScriptedEngine:
         self.hold = False
         self._gate = threading.Event()
         self._streaming: set[str] = set()
+        self.pending: dict[str, list[tuple[str, str]]] = {}
         self.states: dict[str, str] = {}
         self.released: list[str] = []
+        self._sender = ThreadPoolExecutor(max_workers=1)
 
     # API ---------------------------------------------------------------------------------------------------
 
+    def submit(self, session_id: str, prompt: str) -> None:
+        self._sender.submit(self.send, session_id, prompt)
+
     def send(self, session_id: str, prompt: str) -> str:
-        self.calls.append(("send", session_id, prompt))
         user = self.store.append_message(session_id, message("user", text(prompt), created=NOW))
+        self.emit(ev.PromptStored(session_id, user))
+        if session_id in self._streaming:
+            self.pending.setdefault(session_id, []).append((user.id, prompt))
+            self._publish(session_id, "streaming")
+            return user.id
+        self._start(session_id, user.id, prompt)
+        return user.id
+
+    def _start(self, session_id: str, prompt_id: str, prompt: str, version_group: str | None = None,
+               version: int = 0) -> None:
+        self.calls.append(("send", session_id, prompt) if version_group is None else ("regenerated", session_id))
         self._streaming.add(session_id)
         self._gate.clear()
-        threading.Thread(target=self._turn, args=(session_id, user.id, None), daemon=True).start()
-        return user.id
+        threading.Thread(target=self._turn, args=(session_id, prompt_id, version_group, version), daemon=True).start()
+
+    def _publish(self, session_id: str, state: str) -> None:
+        queued = len(self.pending.get(session_id, []))
+        self.emit(ev.ProcessStateChanged(session_id, state, busy=session_id in self._streaming, queued=queued))
 
     def finish_turn(self) -> None:
         self._gate.set()
 
     def _turn(self, session_id: str, prompt_id: str, version_group: str | None, version: int = 0) -> None:
-        self.emit(ev.ProcessStateChanged(session_id, "streaming"))
+        self._publish(session_id, "streaming")
         self.emit(ev.TurnStarted(session_id, prompt_id))
         for chunk in self.reply_chunks:
             self.emit(ev.TextDelta(session_id, chunk))
@@ -103,8 +123,15 @@ class ScriptedEngine:
         self.emit(ev.MessageCompleted(session_id, reply))
         self.store.add_totals(session_id, cost_usd=0.0123, input_tokens=1200, output_tokens=34, turns=1)
         self._streaming.discard(session_id)
-        self.emit(ev.TurnFinished(session_id, is_error=False, cost_usd=0.0123))
-        self.emit(ev.ProcessStateChanged(session_id, "warm"))
+        self.emit(ev.TurnFinished(session_id, is_error=False, cost_usd=0.0123, session=self.store.get_session(session_id)))
+        self._next_or_warm(session_id)
+
+    def _next_or_warm(self, session_id: str) -> None:
+        waiting = self.pending.get(session_id)
+        if waiting:
+            self._start(session_id, *waiting.pop(0))
+        else:
+            self._publish(session_id, "warm")
 
     def model_of(self, session_id: str) -> str:
         return self.store.get_session(session_id).model or "default"
@@ -118,8 +145,8 @@ class ScriptedEngine:
             self.emit(ev.MessageCompleted(session_id, partial))
             self.emit(ev.TurnFinished(session_id, is_error=True, subtype="error_during_execution",
                                       interrupted=True))
-            self.emit(ev.ProcessStateChanged(session_id, "warm"))
             self._gate.set()
+            self._next_or_warm(session_id)
 
     def set_model(self, session_id: str, model: str) -> None:
         self.calls.append(("set_model", session_id, model))
@@ -144,8 +171,7 @@ class ScriptedEngine:
             if not m.version_group:
                 self.store.put_message(session_id, replace(m, version_group=prompt.id, version=1))
         self.store.update_session(session_id, chosen_versions={prompt.id: 2})
-        self._streaming.add(session_id)
-        threading.Thread(target=self._turn, args=(session_id, prompt.id, prompt.id, 2), daemon=True).start()
+        self._start(session_id, prompt.id, prompt.text, prompt.id, 2)
 
     def choose_version(self, session_id: str, group_id: str, version: int) -> None:
         self.calls.append(("choose_version", session_id, group_id, version))
@@ -167,6 +193,7 @@ class ScriptedEngine:
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self.calls.append(("shutdown",))
+        self._sender.shutdown(wait=True)
 
 
 def screen_text(app) -> str:

@@ -6,9 +6,9 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ccsess.core.claude import events as ev
     from ccsess.core.claude.engine import Engine
 
+T = TypeVar("T")
 EngineFactory = Callable[[SessionStore, Config, Callable[["ev.EngineEvent"], None], Mapping[str, str]], "Engine"]
 
 # Lines of the session list saved for the next start: more than any terminal shows at once.
@@ -241,12 +242,27 @@ class CcsessApp(App):
             pass
 
         def answered(decision: str | None) -> None:
-            try:
-                self.engine.answer_permission(event.session_id, event.request_id, decision or "deny")
-            except Exception as error:
-                self.report_error("Could not answer the permission request", error)
+            if self.engine is not None:
+                engine = self.engine
+                self.call_engine("Could not answer the permission request", lambda: engine.answer_permission(
+                    event.session_id, event.request_id, decision or "deny"))
 
         self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), answered)
+
+    def call_engine(self, what: str, call: Callable[[], T],
+                    then: Callable[[T], Awaitable[None] | None] | None = None) -> None:
+        """Run an engine call that writes the store or spawns claude in a thread, never on the event loop; then
+        ``then`` with its result back on the event loop, or one line saying ``what`` failed."""
+        def run() -> None:
+            try:
+                result = call()
+            except Exception as error:  # the engine and the store explain themselves in one line
+                self.call_from_thread(self.report_error, what, error)
+                return
+            if then is not None:
+                self.call_from_thread(then, result)
+
+        self.run_worker(run, thread=True, group="engine-calls", exit_on_error=False)
 
     # Feedback ------------------------------------------------------------------------------------------------
 
@@ -293,17 +309,18 @@ class CcsessApp(App):
     def set_model(self, model: str) -> None:
         screen = self.main_screen
         sid = screen.session_id
-        if sid is None or self.engine is None:
+        engine = self.engine
+        if sid is None or engine is None:
             return
-        try:
-            self.engine.set_model(sid, model)
-        except Exception as error:
-            self.report_error("Could not switch the model", error)
-            return
-        screen.reload_session()
-        screen.update_status()
-        screen.refresh_session_row(sid)
-        self.notify(f"Model: {model}", timeout=3, markup=False)
+
+        def switched(_: None) -> None:
+            if screen.session_id == sid:
+                screen.reload_session()
+                screen.update_status()
+            screen.refresh_session_row(sid)
+            self.notify(f"Model: {model}", timeout=3, markup=False)
+
+        self.call_engine("Could not switch the model", lambda: engine.set_model(sid, model), switched)
 
     def action_switch_theme(self) -> None:
         self.search_themes()

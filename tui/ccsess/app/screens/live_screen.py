@@ -41,9 +41,8 @@ class LiveScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="main")
         self.session_id: str | None = None
-        self.queued: dict[str, list[str]] = {}
-        self.process_states: dict[str, tuple[str, str]] = {}
-        self.busy: set[str] = set()
+        # The engine's last word on each session's live state; the screen keeps nothing else of it.
+        self.live_states: dict[str, ev.ProcessStateChanged] = {}
         self.reload_after_turn: set[str] = set()
         self._session: Session | None = None
         # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
@@ -121,28 +120,14 @@ class LiveScreen(Screen):
         self.update_prompt_state()
         self.refresh_bindings()
 
+    def live_state(self, session_id: str) -> ev.ProcessStateChanged:
+        return self.live_states.get(session_id) or ev.ProcessStateChanged(session_id, "cold")
+
     def is_busy(self, session_id: str | None) -> bool:
         if session_id is None:
             return False
-        if session_id in self.busy:
-            return True
-        engine = self.app.engine
-        try:
-            return bool(engine is not None and engine.is_streaming(session_id))
-        except Exception:
-            return False
-
-    def _engine_state(self, session_id: str) -> str:
-        engine = self.app.engine
-        try:
-            return engine.state(session_id) if engine is not None else "cold"
-        except Exception:
-            return "cold"
-
-    def process_state(self, session_id: str) -> tuple[str, str]:
-        if session_id in self.process_states:
-            return self.process_states[session_id]
-        return self._engine_state(session_id), ""
+        live = self.live_state(session_id)
+        return live.busy or live.state in ev.BUSY_STATES
 
     def update_status(self) -> None:
         session = self.session
@@ -150,7 +135,10 @@ class LiveScreen(Screen):
         if session is None:
             status.info = None
             return
-        state, detail = self.process_state(session.id)
+        live = self.live_state(session.id)
+        state, detail = live.state, live.detail
+        if not live.busy and session.status == "failed":
+            state, detail = "failed", ""
         status.info = StatusInfo(
             model=session.model or self.app.config.default_model or "default",
             permission_mode=session.permission_mode,
@@ -164,7 +152,7 @@ class LiveScreen(Screen):
 
     def update_prompt_state(self) -> None:
         sid = self.session_id
-        self.prompt.set_busy(self.is_busy(sid), len(self.queued.get(sid, [])) if sid else 0)
+        self.prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -218,32 +206,13 @@ class LiveScreen(Screen):
                 return
         sid = self.session_id
         assert sid is not None
-        if self.is_busy(sid):
-            self.queued.setdefault(sid, []).append(event.text)
-            self.notify("Queued: it is sent when the current reply ends.", timeout=3)
-            self.update_prompt_state()
-            return
-        await self.send_prompt(sid, event.text)
-
-    async def send_prompt(self, session_id: str, text: str) -> None:
         engine = self.app.engine
         if engine is None:
             self.notify("claude is not available in this window.", severity="error")
             return
-        try:
-            message_id = engine.send(session_id, text)
-        except Exception as error:  # the engine and store report problems as exceptions with readable text
-            self.app.report_error("Could not send", error)
-            return
-        self.busy.add(session_id)
-        if session_id == self.session_id:
-            try:
-                await self.conversation.append_message(self.app.store.get_message(session_id, message_id))
-            except StoreError:
-                pass
-            self.conversation.anchor()
-            self.update_prompt_state()
-            self.refresh_bindings()
+        if self.is_busy(sid):
+            self.notify("Queued: it is sent when the current reply ends.", timeout=3)
+        engine.submit(sid, event.text)
 
     # Engine events -------------------------------------------------------------------------------------------
 
@@ -252,13 +221,12 @@ class LiveScreen(Screen):
         current = sid == self.session_id
         conversation = self.conversation
         match event:
-            case ev.ProcessStateChanged(state=state, detail=detail):
-                self.process_states[sid] = (state, detail)
-                if state in ev.BUSY_STATES:
-                    self.busy.add(sid)
+            case ev.ProcessStateChanged(state=state):
+                self.live_states[sid] = event
                 self.sidebar.set_state(sid, state)
-            case ev.TurnStarted():
-                self.busy.add(sid)
+            case ev.PromptStored(message=message) if current:
+                await conversation.append_message(message)
+                conversation.anchor()
             case ev.TextDelta(text=text, index=index) if current:
                 await (await conversation.live()).write_text(text, index)
                 return
@@ -274,8 +242,6 @@ class LiveScreen(Screen):
             case ev.MessageCompleted(message=message, replaces_streamed=replaces) if current:
                 await conversation.complete_message(message, replaces_streamed=replaces)
             case ev.ApiRetry():
-                self.process_states[sid] = ("retrying", f"{event.attempt}/{event.max_retries}")
-                self.sidebar.set_state(sid, "retrying")
                 self.app.notify_about(sid, f"API error, {event.describe()}", severity="warning")
             case ev.ModelFallback(original_model=original, fallback_model=fallback):
                 self.app.notify_about(sid, f"Model {original} unavailable, using {fallback}", severity="warning")
@@ -285,11 +251,10 @@ class LiveScreen(Screen):
                 self.app.notify_about(sid, f"{tool_name} was denied", severity="warning")
             case ev.TurnFinished():
                 await self._turn_finished(event)
-            case ev.ProcessExited():
-                await self._process_exited(event, current)
+            case ev.ProcessExited(expected=False, exit_code=code):
+                detail = f" (exit code {code})" if code is not None else ""
+                self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
             case ev.SessionFailed(reason=reason):
-                self.busy.discard(sid)
-                self.process_states[sid] = ("failed", "")
                 self.sidebar.set_state(sid, "failed")
                 self.app.notify_about(sid, reason, severity="error", timeout=12)
                 if current:
@@ -308,30 +273,11 @@ class LiveScreen(Screen):
         if current:
             self.update_status()
             self.update_prompt_state()
-        if isinstance(event, (ev.ProcessStateChanged, ev.TurnStarted, ev.TurnFinished, ev.ProcessExited,
-                              ev.SessionFailed)):
+        if isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):
             self.refresh_bindings()
-
-    async def _process_exited(self, event: ev.ProcessExited, current: bool) -> None:
-        # An expected exit may be an old process closed while a new one already streams (regenerate).
-        sid = event.session_id
-        state = self._engine_state(sid)
-        self.process_states[sid] = (state, "")
-        self.sidebar.set_state(sid, state)
-        if not event.expected:
-            detail = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
-            self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
-        if state not in ev.BUSY_STATES:
-            self.busy.discard(sid)
-            if current:
-                await self.conversation.end_turn()
-            await self._send_queued(sid)
 
     async def _turn_finished(self, event: ev.TurnFinished) -> None:
         sid = event.session_id
-        self.busy.discard(sid)
-        if self.process_states.get(sid, ("",))[0] in ev.BUSY_STATES:
-            self.process_states[sid] = ("warm", "")
         if sid == self.session_id:
             await self.conversation.end_turn()
             if sid in self.reload_after_turn:
@@ -340,12 +286,6 @@ class LiveScreen(Screen):
         if event.is_error and not event.interrupted:
             reason = event.result_text or event.terminal_reason or "the turn failed"
             self.app.notify_about(sid, f"claude reported an error: {reason}", severity="error", timeout=10)
-        await self._send_queued(sid)
-
-    async def _send_queued(self, session_id: str) -> None:
-        waiting = self.queued.get(session_id)
-        if waiting and not self.is_busy(session_id):
-            await self.send_prompt(session_id, waiting.pop(0))
 
     def refresh_session_row(self, session_id: str) -> None:
         try:

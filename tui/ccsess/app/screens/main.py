@@ -25,6 +25,7 @@ from ccsess.core.text import one_line
 
 if TYPE_CHECKING:
     from ccsess.app.screens.claude_import import ImportProgress
+    from ccsess.core.models import Session
     from ccsess.app.screens.search import FoundMessage
 
 
@@ -69,17 +70,17 @@ class MainScreen(LiveScreen):
         await self.branch_at(self._focused_message_id())
 
     async def branch_at(self, message_id: str | None) -> None:
-        if self.session_id is None or self.app.engine is None:
+        sid, engine = self.session_id, self.app.engine
+        if sid is None or engine is None:
             return
-        try:
-            child = self.app.engine.branch(self.session_id, message_id)
-        except Exception as error:
-            self.app.report_error("Could not branch", error)
-            return
-        self.reload_sessions()
-        await self.open_session(child.id)
-        self.notify(f"Branched into “{child.name}”")
-        self.prompt.focus()
+
+        async def branched(child: Session) -> None:
+            self.reload_sessions()
+            await self.open_session(child.id)
+            self.notify(f"Branched into “{child.name}”")
+            self.prompt.focus()
+
+        self.app.call_engine("Could not branch", lambda: engine.branch(sid, message_id), branched)
 
     async def action_regenerate(self) -> None:
         sid = self.session_id
@@ -92,18 +93,25 @@ class MainScreen(LiveScreen):
         if last_prompt is None or last_prompt == len(views) - 1:
             self.notify("There is no reply to regenerate yet.", severity="warning")
             return
-        try:
-            self.app.engine.regenerate(sid)
-        except Exception as error:
-            self.app.report_error("Could not regenerate", error)
-            return
-        self.busy.add(sid)
+        engine = self.app.engine
         self.reload_after_turn.add(sid)
         for view in views[last_prompt + 1:]:
             await view.remove()
         self.conversation.anchor()
-        self.update_prompt_state()
-        self.refresh_bindings()
+
+        async def refused(error: BaseException) -> None:
+            self.reload_after_turn.discard(sid)
+            self.app.report_error("Could not regenerate", error)
+            if sid == self.session_id:
+                await self.conversation.show_session(sid)
+
+        def regenerate() -> None:
+            try:
+                engine.regenerate(sid)
+            except Exception as error:  # shown by ``refused``, with the replies put back on screen
+                self.app.call_from_thread(refused, error)
+
+        self.app.call_engine("Could not regenerate", regenerate)
 
     async def action_flip_version(self) -> None:
         view = self.last_versioned_view()
@@ -121,13 +129,14 @@ class MainScreen(LiveScreen):
             return
         position = versions.index(message.version) if message.version in versions else -1
         target = versions[(position + 1) % len(versions)]
-        try:
-            self.app.engine.choose_version(sid, message.version_group, target)
-        except Exception as error:
-            self.app.report_error("Could not switch versions", error)
-            return
-        await self.conversation.show_session(sid)
-        self.notify(f"Showing version {versions.index(target) + 1} of {len(versions)}", timeout=2)
+        engine, group = self.app.engine, message.version_group
+
+        async def chosen(_: None) -> None:
+            if sid == self.session_id:
+                await self.conversation.show_session(sid)
+            self.notify(f"Showing version {versions.index(target) + 1} of {len(versions)}", timeout=2)
+
+        self.app.call_engine("Could not switch versions", lambda: engine.choose_version(sid, group, target), chosen)
 
     def action_stop(self) -> None:
         if self.session_id is None or self.app.engine is None:

@@ -13,7 +13,8 @@ import signal
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,6 +53,9 @@ class Engine:
         self._closing: list[ClaudeProcess] = []
         self._allowed_tools: dict[str, set[str]] = {}
         self._shut = threading.Event()
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
+        self._submitted: Counter[str] = Counter()
+        self._published: dict[str, tuple[str, str, bool, int]] = {}
         self._reaper = threading.Thread(target=self._reap_idle, name="ccsess-reaper", daemon=True)
         self._reaper.start()
 
@@ -70,6 +74,26 @@ class Engine:
             self.emit(ev.PromptStored(session_id, message))
             self._queue_turn(session_id, PendingTurn(message.id, prompt))
         return message.id
+
+    def submit(self, session_id: str, prompt: str) -> None:
+        """``send`` on the engine's sending thread, in the order of the calls, so the caller (the UI) never waits
+        for the store's fsync or a spawn. The session reads as busy at once; ``PromptStored`` reports the prompt
+        and ``SessionFailed`` a problem."""
+        with self._lock:
+            self._submitted[session_id] += 1
+            self._publish(session_id)
+
+        def send() -> None:
+            try:
+                self.send(session_id, prompt)
+            except Exception as error:  # the store and the launcher say what went wrong in one line
+                self.emit(ev.SessionFailed(session_id, f"could not send: {error}", kind="error"))
+            finally:
+                with self._lock:
+                    self._submitted[session_id] -= 1
+                    self._publish(session_id)
+
+        self._sender.submit(send)
 
     def stop(self, session_id: str) -> None:
         """Interrupt the running turn; its partial reply is kept and marked interrupted."""
@@ -149,11 +173,12 @@ class Engine:
         with self._lock:
             live = self._live.get(session_id)
             # A turn written to a claude that has printed nothing yet is still in flight.
-            return live is not None and (live.state in ev.BUSY_STATES or live.busy)
+            return (live is not None and (live.state in ev.BUSY_STATES or live.busy)) or self._submitted[session_id] > 0
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close every process: stop running turns, end input, wait, then terminate what is left."""
         self._shut.set()
+        self._sender.shutdown(wait=True)
         with self._lock:
             lives = list(self._live.values())
             self._live.clear()
@@ -304,8 +329,7 @@ class Engine:
             self._on_result(live, item)
             return
         elif isinstance(item, st.Retry) and live.state != "stopping":
-            self._set_state(live, "retrying", ev.ApiRetry(live.session_id, item.attempt, item.max_retries,
-                                                            item.delay_ms, item.error).describe())
+            self._set_state(live, "retrying", f"{item.attempt}/{item.max_retries}")
         elif isinstance(item, (st.MessageStart, st.Status)) and live.state in ("retrying", "starting"):
             if recorder is not None:
                 self._set_state(live, "streaming")
@@ -365,8 +389,7 @@ class Engine:
                 if failure is not None:
                     self.emit(failure)
                 self.emit(finished)
-            if self.state(live.session_id) == "cold":
-                self.emit(ev.ProcessStateChanged(live.session_id, "cold"))
+            self._publish(live.session_id)
             if live.pending and failure is None and not live.closing and not self._shut.is_set():
                 for turn in list(live.pending):
                     self._queue_turn(live.session_id, turn)
@@ -414,13 +437,19 @@ class Engine:
             live.process.kill()
 
     def _set_state(self, live: LiveSession, state: str, detail: str = "") -> None:
-        """Change the process state and publish the session's whole live state if any of it changed."""
         live.state = state
-        snapshot = (state, detail, live.busy, len(live.pending))
-        if snapshot == live.published:
+        if self._live.get(live.session_id) is live:
+            self._publish(live.session_id, detail)
+
+    def _publish(self, session_id: str, detail: str = "") -> None:
+        """Emit the session's whole live state if any part of it changed since it was last emitted."""
+        live = self._live.get(session_id)
+        busy = (live is not None and live.busy) or self._submitted[session_id] > 0
+        snapshot = (live.state if live else "cold", detail, busy, len(live.pending) if live else 0)
+        if self._published.get(session_id, ("cold", "", False, 0)) == snapshot:
             return
-        live.published = snapshot
-        self.emit(ev.ProcessStateChanged(live.session_id, state, detail, busy=live.busy, queued=len(live.pending)))
+        self._published[session_id] = snapshot
+        self.emit(ev.ProcessStateChanged(session_id, *snapshot[:2], busy=snapshot[2], queued=snapshot[3]))
 
     def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
         try:

@@ -36,7 +36,6 @@ class LiveSession:
     control_waiters: dict[str, Any] = field(default_factory=dict)
     closing: bool = False
     turn: PendingTurn | None = None
-    published: tuple[str, str, bool, int] | None = None
 
     @property
     def busy(self) -> bool:
