@@ -16,8 +16,9 @@ from ccsess.core.transfer.export import ExportError, export_session, render_json
 from ccsess.core.transfer.markdown import safe_markdown
 from ccsess.core.models import ForkPoint, Message, Session, Totals
 from ccsess.core.store.store import Store
+from support import paths
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = paths.GOLDEN
 T0 = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC
 
 

@@ -13,6 +13,7 @@ import pexpect
 import pytest
 
 from ccsess.core.store.store import Store
+from support import paths
 
 pytestmark = pytest.mark.real_cli
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.real_cli
 @pytest.fixture
 def run_env(data_dir: Path, claude_bin: Path, claude_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, **claude_env, "CCSESS_DATA_DIR": str(data_dir), "CCSESS_CLAUDE": str(claude_bin),
-           "CCSESS_CONFIG": str(tmp_path / "config.toml"), "PYTHONPATH": str(Path(__file__).parent.parent / "tui")}
+           "CCSESS_CONFIG": str(tmp_path / "config.toml"), "PYTHONPATH": str(paths.REPO / "tui")}
     return env
 
 

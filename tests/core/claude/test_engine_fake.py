@@ -9,7 +9,7 @@ import pytest
 
 from ccsess.core.claude import events as ev
 from support.crash_driver import descendants
-from test_engine_harness import fake_kit  # noqa: F401 - fixture
+from support.engine_kit import fake_kit  # noqa: F401 - fixture
 
 
 def test_crash_mid_stream_keeps_the_partial_and_explains(fake_kit):

@@ -12,7 +12,7 @@ from ccsess.app.widgets.chunked_markdown import KEPT_CHUNKS, ChunkedMarkdown
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.models import Message
-from test_app_helpers import ScriptedEngine, fixed_clock, screen_text, wait_until
+from support.app_kit import ScriptedEngine, fixed_clock, screen_text, wait_until
 
 SIZE = (120, 36)
 

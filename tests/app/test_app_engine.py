@@ -14,7 +14,7 @@ from ccsess.core.config import Config
 from ccsess.core.transfer.export import export_session
 from ccsess.core.store.store import Store
 from support.mock_api import prompt_text
-from test_app_helpers import screen_text
+from support.app_kit import screen_text
 
 pytestmark = pytest.mark.real_cli
 

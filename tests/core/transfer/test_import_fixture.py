@@ -12,9 +12,10 @@ import pytest
 from ccsess.core.transfer.export import export_session
 from ccsess.core.transfer.claude_import import import_sessions
 from ccsess.core.store.store import Store
+from support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "claude_sessions"
-GOLDEN = Path(__file__).parent / "golden"
+FIXTURES = paths.FIXTURES / "claude_sessions"
+GOLDEN = paths.GOLDEN
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
-from ccsess.app import make_app
 from ccsess.app.screens.dialogs import ConfirmDialog, ExportDialog, NewSessionDialog, PermissionDialog
 from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.transfer.export import export_session
-from test_app_helpers import (NOW, ScriptedEngine, fixed_clock, message, run_palette, screen_text, seed_store, text,
+from support.app_kit import (NOW, ScriptedEngine, build_app, message, notifications, notified, run_palette,
+                              screen_text, seed_store, text,
                               wait_until)
 
 SIZE = (120, 36)
@@ -28,8 +28,7 @@ def seeded(data_dir: Path, project: Path):
 
 
 def build(store, config: Config | None = None, **kwargs):
-    return make_app(store, config or Config(), engine_factory=ScriptedEngine, clock=fixed_clock,
-                    system_clipboard=False, **kwargs)
+    return build_app(store, config, **kwargs)
 
 
 async def open_session(app, pilot, session_id: str) -> None:
@@ -281,7 +280,7 @@ async def test_ctrl_s_exports_to_project_dir(seeded, project):
         written = project / "list-the-files-tools001.md"
         assert written.read_text() .split("\n", 3)[:2] == export_session(store, "tools001").split("\n", 3)[:2]
         assert "What files are here?" in written.read_text() and "README.md" in written.read_text()
-        assert any(str(written) in n.message for n in app._notifications)
+        assert notified(app, str(written))
 
 
 async def test_ctrl_o_model_picker_configured_and_free_text(seeded):
@@ -314,7 +313,7 @@ async def test_palette_copy_last_reply_and_transcript(seeded):
         await open_session(app, pilot, "tools001")
         await run_palette(pilot, "Copy last reply")
         assert app.clipboard == "There are **two** files:\n\n- `README.md`\n- `setup.py`"
-        assert any("Copied last reply" in n.message for n in app._notifications)
+        assert notified(app, "Copied last reply")
         await run_palette(pilot, "Copy transcript")
         assert "What files are here?" in app.clipboard and "ls -la" in app.clipboard
 
@@ -396,7 +395,7 @@ async def test_open_in_claude_without_terminal_is_a_notice(seeded):
         await open_session(app, pilot, "older001")
         await app.main_screen.run_action("open_in_claude")
         await pilot.pause()
-        assert any("real terminal" in n.message for n in app._notifications)
+        assert notified(app, "real terminal")
 
 
 async def test_permission_request_opens_modal_and_answers(seeded):
@@ -427,13 +426,13 @@ async def test_retry_and_failure_show_in_status_and_notifications(seeded):
         app.emit_engine_event(ev.ApiRetry("tools001", attempt=1, max_retries=3, delay_ms=2000, error="overloaded"))
         await pilot.pause()
         assert "retrying 1/3" in screen_text(app)
-        assert any("retrying 1/3" in n.message for n in app._notifications)
+        assert notified(app, "retrying 1/3")
         store.update_session("tools001", status="failed")
         app.emit_engine_event(ev.ProcessStateChanged("tools001", "warm"))
         app.emit_engine_event(ev.SessionFailed("tools001", "claude could not reach the API: check the network",
                                                kind="api_error"))
         await pilot.pause()
-        assert any("could not reach the API" in n.message and n.severity == "error" for n in app._notifications)
+        assert ("error", "claude could not reach the API: check the network") in notifications(app)
         assert "failed" in screen_text(app)
         assert "Traceback" not in screen_text(app)
 
@@ -516,7 +515,7 @@ async def test_theme_choice_persists_and_bad_theme_is_reported(seeded, tmp_path)
         await pilot.pause()
         assert app.theme == "ccsess-dark"
         assert {"ccsess-dark", "ccsess-light", "ccsess-gruvbox", "ccsess-nord", "mine"} <= set(app.available_themes)
-        assert any("broken.toml" in n.message for n in app._notifications)
+        assert notified(app, "broken.toml")
         app.theme = "ccsess-light"
         await pilot.pause()
     assert store.get_setting("theme") == "ccsess-light"
@@ -530,7 +529,7 @@ async def test_keymap_from_config_rebinds(seeded):
     app = build(store, Config(keymap={"new-session": "f2", "nonsense": "f1"}))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert any("unknown action 'nonsense'" in n.message for n in app._notifications)
+        assert notified(app, "unknown action 'nonsense'")
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, NewSessionDialog)
@@ -542,7 +541,7 @@ async def test_store_problems_are_notified(seeded):
     app = build(store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert any("moved aside" in n.message for n in app._notifications)
+        assert notified(app, "moved aside")
 
 
 async def test_quit_shuts_the_engine_down(seeded):

@@ -12,6 +12,7 @@ import pytest
 from support.claude_cli import DEFAULT_VERSION, ClaudeInstallError, ensure_claude
 from support.mock_api import prompt_text
 from support.pty_claude import CURSOR_SHOW, PersistentClaude, run_print
+from support import paths
 
 pytestmark = pytest.mark.real_cli
 
@@ -99,7 +100,7 @@ def test_persistent_mode_two_turns_interrupt_and_eof(claude_bin, claude_env, moc
 
 
 def test_install_script_prints_the_binary(claude_bin):
-    script = Path(__file__).parent / "support" / "claude_cli.py"
+    script = paths.TESTS_DIR / "support" / "claude_cli.py"
     done = subprocess.run([sys.executable, str(script), "--install", DEFAULT_VERSION],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from ccsess.core.claude import events as ev
 from support.crash_driver import descendants
-from test_engine_harness import kit  # noqa: F401 - fixture
+from support.engine_kit import kit  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.real_cli
 

@@ -6,17 +6,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_app_helpers import (NOW, ScriptedEngine, fixed_clock, message, run_palette, screen_text, seed_store, text,
+from support.app_kit import (NOW, build_app, message, notifications, run_palette,
+                              screen_text, seed_store, text,
                               wait_until)
 
-from ccsess.app import make_app
 from ccsess.app.screens.search import MATCH_STYLE, SearchScreen
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.core.config import Config
 from ccsess.core.store.store import Store
+from support import paths
 
 SIZE = (120, 36)
-FIXTURES = Path(__file__).parent / "fixtures" / "claude_sessions" / "-home-u-work"
+FIXTURES = paths.FIXTURES / "claude_sessions" / "-home-u-work"
 NAMED_SESSION_FILE = "e4256b51-31a4-4a98-a3da-8c22a3be7fca.jsonl"
 
 
@@ -39,8 +40,7 @@ def store(data_dir: Path, project: Path) -> Store:
 
 
 def build(store, config: Config | None = None):
-    return make_app(store, config or Config(), engine_factory=ScriptedEngine, clock=fixed_clock,
-                    system_clipboard=False)
+    return build_app(store, config)
 
 
 
@@ -172,10 +172,6 @@ async def test_search_from_the_palette_and_rebound_key(store):
         await wait_until(pilot, lambda: not isinstance(app.screen, SearchScreen))
         await run_palette(pilot, "Search messages")
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
-
-
-def notifications(app) -> list[tuple[str, str]]:
-    return [(n.severity, n.message) for n in app._notifications]
 
 
 async def test_import_command_adds_the_session_and_reports_the_summary(store, tmp_path, monkeypatch):

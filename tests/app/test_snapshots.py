@@ -1,4 +1,4 @@
-"""SVG snapshots of the main views (update with ``pytest --snapshot-update tests/test_snapshots.py``)."""
+"""SVG snapshots of the main views (update with ``pytest --snapshot-update tests/app/test_snapshots.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.store.store import Store
-from test_app_helpers import NOW, ScriptedEngine, fixed_clock, message, text
+from support.app_kit import NOW, ScriptedEngine, fixed_clock, message, text
 
 SIZE = (110, 32)
 PROJECT = "/srv/ccsess-demo/api"

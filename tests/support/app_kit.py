@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -194,6 +195,37 @@ class ScriptedEngine:
     def shutdown(self, timeout: float = 5.0) -> None:
         self.calls.append(("shutdown",))
         self._sender.shutdown(wait=True)
+
+
+_SHOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def build_app(store: Store, config: Config | None = None, **kwargs):
+    """The app as the tests drive it: the scripted engine, a fixed clock, no system clipboard. Every
+    notification it shows is recorded for ``notifications``."""
+    from ccsess.app import make_app
+
+    app = make_app(store, config or Config(), engine_factory=ScriptedEngine, clock=fixed_clock,
+                   system_clipboard=False, **kwargs)
+    shown: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def record(message, *args, **options):
+        shown.append((options.get("severity", "information"), str(message)))
+        return notify(message, *args, **options)
+
+    app.notify = record
+    _SHOWN[app] = shown
+    return app
+
+
+def notifications(app) -> list[tuple[str, str]]:
+    """(severity, text) of every notification the app showed, oldest first."""
+    return list(_SHOWN[app])
+
+
+def notified(app, text: str) -> bool:
+    return any(text in message for _, message in _SHOWN[app])
 
 
 def screen_text(app) -> str:
