@@ -63,7 +63,7 @@ def main() -> int:
                 session = store.create_session(f"bench {run}", str(root / "project"))
                 fresh.append(timed_turn(engine, events, session.id, "first turn"))
                 warm.append(timed_turn(engine, events, session.id, "second turn"))
-                engine._retire(engine._live[session.id])
+                engine.release(session.id)
         finally:
             engine.shutdown()
     rows = []

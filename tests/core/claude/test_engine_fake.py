@@ -76,7 +76,7 @@ def test_hang_then_stop_escalates_and_keeps_the_session_usable(fake_kit):
     sid = fake_kit.new_session()
     engine.send(sid, "!!hang")
     fake_kit.wait_for(lambda e: isinstance(e, ev.ProcessStateChanged) and e.state == "starting")
-    pid = engine._live[sid].process.pid
+    pid = engine.pid(sid)
     engine.stop(sid)
     finished = fake_kit.wait_type(ev.TurnFinished, sid, timeout=20)
     assert finished.interrupted
@@ -147,7 +147,7 @@ def test_pool_closes_the_least_recently_used_session(fake_kit):
     [exited] = fake_kit.of_type(ev.ProcessExited)
     assert exited.session_id == second and exited.expected and exited.exit_code == 0
     assert engine.state(second) == "cold" and engine.state(first) == engine.state(third) == "warm"
-    assert sorted(engine._live) == sorted([first, third])
+    assert sorted(engine.live_session_ids()) == sorted([first, third])
     fake_kit.turn(second, "two again")
     assert fake_kit.assistant_texts(second) == ["Echo #1: two", "Echo #2: two again"]
     modes = [e.detail["mode"] for e in fake_kit.store.events(second) if e.kind == "start"]

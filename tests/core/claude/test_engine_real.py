@@ -44,9 +44,9 @@ def test_second_turn_uses_the_same_process(kit, mock_api):
     engine = kit.start()
     sid = kit.new_session()
     kit.turn(sid, "one")
-    pid = engine._live[sid].process.pid
+    pid = engine.pid(sid)
     kit.turn(sid, "two")
-    assert engine._live[sid].process.pid == pid
+    assert engine.pid(sid) == pid
     assert [e.kind for e in kit.store.events(sid)].count("start") == 1
     assert "one" in _request_texts(mock_api.requests[-1])
     assert kit.assistant_texts(sid) == ["Echo #1: one", "Echo #2: two"]
@@ -70,7 +70,7 @@ def test_release_closes_the_process_and_the_next_send_resumes(kit, mock_api):
     engine = kit.start()
     sid = kit.new_session()
     kit.turn(sid, "remember the word otter")
-    process = engine._live[sid].process
+    process = engine.pool.get(sid).process
     engine.release(sid)
     assert not process.alive
     assert engine.state(sid) == "cold"
@@ -85,18 +85,18 @@ def test_stop_keeps_the_partial_and_the_process(kit, mock_api):
     sid = kit.new_session()
     engine.send(sid, "@@slow:8 go")
     kit.wait_for(lambda e: isinstance(e, ev.TextDelta) and "[2/" in e.text)
-    pid = engine._live[sid].process.pid
+    pid = engine.pid(sid)
     engine.stop(sid)
     finished = kit.wait_type(ev.TurnFinished, sid, timeout=20)
     assert finished.interrupted and not finished.is_error
     reply = [m for m in kit.store.messages(sid) if m.role == "assistant"][-1]
     assert reply.interrupted and not reply.partial
     assert reply.text.startswith("Echo #1: @@slow:8 go") and "[20/20]" not in reply.text
-    assert engine.state(sid) == "warm" and engine._live[sid].process.pid == pid
+    assert engine.state(sid) == "warm" and engine.pid(sid) == pid
     assert kit.store.get_session(sid).status == "stopped"
     after = kit.turn(sid, "again")
     assert not after.is_error and kit.assistant_texts(sid)[-1].endswith("again")
-    assert engine._live[sid].process.pid == pid
+    assert engine.pid(sid) == pid
 
 
 def test_model_switch_mid_session(kit, mock_api):
@@ -224,7 +224,7 @@ def test_shutdown_leaves_no_claude_processes(kit, mock_api):
     kit.turn(first, "idle one")
     engine.send(second, "@@slow:20 busy one")
     kit.wait_for(lambda e: isinstance(e, ev.TextDelta) and e.session_id == second)
-    pids = [engine._live[s].process.pid for s in (first, second)]
+    pids = [engine.pid(s) for s in (first, second)]
     assert set(pids) <= set(descendants(os.getpid()))
     started = time.monotonic()
     engine.shutdown(timeout=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from typing import Protocol
 
 from textual import events
 from textual.containers import VerticalScroll
@@ -23,6 +24,14 @@ from ccsess.core.errors import StoreError
 
 PAGE_MESSAGES = 30
 INITIAL_BUDGET_CHARS = 24_000
+
+
+class TranscriptSource(Protocol):
+    """Where the pane reads the messages of a session from, a page at a time (the store's read side)."""
+
+    def messages(self, session_id: str, *, last: int | None = None, before: str | None = None,
+                 all_versions: bool = False) -> list[Message]: ...
+    def get_message(self, session_id: str, message_id: str) -> Message: ...
 
 
 class EarlierMarker(Static):
@@ -52,13 +61,13 @@ class ConversationView(VerticalScroll):
     ConversationView { height: 1fr; padding: 1 2 0 1; background: $background; }
     """
 
-    def __init__(self, store, **kwargs) -> None:
+    def __init__(self, transcripts: TranscriptSource, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._store = store
+        self._transcripts = transcripts
         self.session_id: str | None = None
         self._oldest_loaded: str | None = None
         self._unmounted: list[Message] = []
-        self._store_has_more = False
+        self._more_stored = False
         self._loading = False
         self._live: MessageView | None = None
         self._collector: Timer | None = None
@@ -89,7 +98,7 @@ class ConversationView(VerticalScroll):
     @property
     def has_earlier(self) -> bool:
         views = self.message_views
-        return bool(self._unmounted or self._store_has_more or (views and views[0].hidden_chars))
+        return bool(self._unmounted or self._more_stored or (views and views[0].hidden_chars))
 
     async def show_session(self, session_id: str | None, *, empty_text: str = "") -> None:
         """Replace the pane with the recent part of ``session_id`` (or the empty state)."""
@@ -98,13 +107,13 @@ class ConversationView(VerticalScroll):
         self._shown_ids.clear()
         self._tools.clear()
         self._unmounted = []
-        self._store_has_more = False
+        self._more_stored = False
         await self.remove_children()
         if session_id is None:
             await self.mount(EmptyState(Content(empty_text)))
             return
-        messages = self._store.messages(session_id, last=PAGE_MESSAGES + 1)
-        self._store_has_more = len(messages) > PAGE_MESSAGES
+        messages = self._transcripts.messages(session_id, last=PAGE_MESSAGES + 1)
+        self._more_stored = len(messages) > PAGE_MESSAGES
         messages = messages[-PAGE_MESSAGES:]
         self._oldest_loaded = messages[0].id if messages else None
         budget = 0
@@ -172,9 +181,9 @@ class ConversationView(VerticalScroll):
         if views and views[0].hidden_chars:
             await views[0].reveal_earlier()
             return 0
-        if not self._unmounted and self._store_has_more and self._oldest_loaded:
-            page = self._store.messages(self.session_id, last=PAGE_MESSAGES + 1, before=self._oldest_loaded)
-            self._store_has_more = len(page) > PAGE_MESSAGES
+        if not self._unmounted and self._more_stored and self._oldest_loaded:
+            page = self._transcripts.messages(self.session_id, last=PAGE_MESSAGES + 1, before=self._oldest_loaded)
+            self._more_stored = len(page) > PAGE_MESSAGES
             self._unmounted = page[-PAGE_MESSAGES:]
             if self._unmounted:
                 self._oldest_loaded = self._unmounted[0].id
@@ -226,7 +235,7 @@ class ConversationView(VerticalScroll):
                 return view
         # A tool result is drawn inside the call it answers.
         try:
-            blocks = self._store.get_message(self.session_id, message_id).blocks
+            blocks = self._transcripts.get_message(self.session_id, message_id).blocks
         except StoreError:
             return None
         for block in blocks:
@@ -253,7 +262,7 @@ class ConversationView(VerticalScroll):
         if not views:
             return
         groups: dict[str, set[int]] = defaultdict(set)
-        for message in self._store.messages(self.session_id, all_versions=True):
+        for message in self._transcripts.messages(self.session_id, all_versions=True):
             if message.version_group and message.role == "assistant":
                 groups[message.version_group].add(message.version)
         for view in views:

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +24,7 @@ from ccsess.core.claude.process import ClaudeProcess, SpawnError
 from ccsess.core.claude import history
 from ccsess.core.claude.launch import LaunchRefused, plan_launch
 from ccsess.core.claude.live import LiveSession, PendingTurn
+from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.config import Config
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
@@ -46,18 +47,12 @@ class Engine:
         self.emit = emit
         self.env = {**os.environ, **(env or {})}
         self.program = config.claude or "claude"
-        self.max_live = max(1, config.max_live)
-        self.idle_timeout = float(config.idle_timeout)
         self._lock = threading.RLock()
-        self._live: OrderedDict[str, LiveSession] = OrderedDict()
-        self._closing: list[ClaudeProcess] = []
         self._allowed_tools: dict[str, set[str]] = {}
-        self._shut = threading.Event()
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
         self._submitted: Counter[str] = Counter()
         self._published: dict[str, tuple[str, str, bool, int]] = {}
-        self._reaper = threading.Thread(target=self._reap_idle, name="ccsess-reaper", daemon=True)
-        self._reaper.start()
+        self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
 
     # Public API -----------------------------------------------------------------------------------------------
 
@@ -98,7 +93,7 @@ class Engine:
     def stop(self, session_id: str) -> None:
         """Interrupt the running turn; its partial reply is kept and marked interrupted."""
         with self._lock:
-            live = self._live.get(session_id)
+            live = self.pool.get(session_id)
             if live is None or live.recorder is None:
                 return
             recorder = live.recorder
@@ -113,7 +108,7 @@ class Engine:
         with self._lock:
             self.store.update_session(session_id, model=model)
             self._log(session_id, "model_change", model=model)
-            live = self._live.get(session_id)
+            live = self.pool.get(session_id)
             if live is not None and live.process.alive and not live.closing:
                 def answered(reply: st.ControlReply) -> None:
                     if not reply.ok:
@@ -126,7 +121,7 @@ class Engine:
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
         with self._lock:
-            live = self._live.get(session_id)
+            live = self.pool.get(session_id)
             ask = live.permission_requests.pop(request_id, None) if live else None
             if live is None or ask is None:
                 return
@@ -155,48 +150,57 @@ class Engine:
                 self._close_live(session_id)
 
     def _refuse_if_busy(self, session_id: str) -> None:
-        live = self._live.get(session_id)
+        live = self.pool.get(session_id)
         if live is not None and live.busy:
             raise EngineError("a reply is still streaming; stop it first")
 
     def _close_live(self, session_id: str) -> None:
-        live = self._live.get(session_id)
+        live = self.pool.get(session_id)
         if live is not None:
-            self._retire(live)
+            self.pool.retire(live)
 
     def state(self, session_id: str) -> str:
         with self._lock:
-            live = self._live.get(session_id)
+            live = self.pool.get(session_id)
             return live.state if live is not None else "cold"
+
+    def pid(self, session_id: str) -> int | None:
+        """The process id of the session's claude while one runs."""
+        with self._lock:
+            live = self.pool.get(session_id)
+            return live.process.pid if live is not None else None
+
+    def live_session_ids(self) -> list[str]:
+        """The sessions that have a claude process, least recently used first."""
+        with self._lock:
+            return self.pool.session_ids()
 
     def is_streaming(self, session_id: str) -> bool:
         with self._lock:
-            live = self._live.get(session_id)
+            live = self.pool.get(session_id)
             # A turn written to a claude that has printed nothing yet is still in flight.
             return (live is not None and (live.state in ev.BUSY_STATES or live.busy)) or self._submitted[session_id] > 0
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close every process: stop running turns, end input, wait, then terminate what is left."""
-        self._shut.set()
+        self.pool.shut.set()
         self._sender.shutdown(wait=True)
         with self._lock:
-            lives = list(self._live.values())
-            self._live.clear()
+            lives, closing = self.pool.take_all()
             for live in lives:
                 self._end_input(live)
-            processes = [live.process for live in lives] + self._closing
-        self._wait_closed(processes, timeout)
-        self._reaper.join(timeout=1.0)
+        self.pool.wait_closed([live.process for live in lives] + closing, timeout)
+        self.pool.join_reaper()
 
     def release(self, session_id: str, timeout: float = 5.0) -> None:
         """Close this session's claude and wait for it to exit, so that another program can resume the
         Claude session without two writers forking its file. The next send resumes it."""
         with self._lock:
-            live = self._live.pop(session_id, None)
+            live = self.pool.take(session_id)
             if live is None:
                 return
             self._end_input(live)
-        self._wait_closed([live.process], timeout)
+        self.pool.wait_closed([live.process], timeout)
 
     def _end_input(self, live: LiveSession) -> None:
         live.closing = True
@@ -205,15 +209,6 @@ class Engine:
             self._control(live, {"subtype": "interrupt"})
         live.pending.clear()
         live.process.close_stdin()
-
-    @staticmethod
-    def _wait_closed(processes: list[ClaudeProcess], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        for process in processes:
-            process.wait(max(0.0, deadline - time.monotonic()))
-        for process in processes:
-            if process.alive:
-                process.close(timeout=0.5)
 
     # Turns ----------------------------------------------------------------------------------------------------
 
@@ -244,11 +239,10 @@ class Engine:
         self._set_state(live, live.state if live.state == "starting" else "streaming")
 
     def _ensure_live(self, session_id: str) -> LiveSession:
-        live = self._live.get(session_id)
-        if live is not None and live.process.alive and not live.closing:
-            self._live.move_to_end(session_id)
+        live = self.pool.usable(session_id)
+        if live is not None:
             return live
-        self._make_room()
+        self.pool.make_room()
         session = self.store.get_session(session_id)
         plan = plan_launch(self.program, session, self.env)
         if plan.mode != "fork" and (plan.claude_session_id != session.claude_session_id or session.pending_fork):
@@ -271,7 +265,7 @@ class Engine:
             raise LaunchRefused(str(plan.argv[0]), "not_found") from None
         except SpawnError as exc:
             raise LaunchRefused(str(exc), "spawn") from None
-        self._live[session_id] = live
+        self.pool.add(live)
         self._log(session_id, "start", pid=process.pid, mode=plan.mode, model=session.model,
                   permission_mode=session.permission_mode)
         self._set_state(live, "starting")
@@ -279,30 +273,6 @@ class Engine:
             self._log(session_id, "error", message=plan.notice)
             self.emit(ev.Notice(session_id, plan.notice))
         return live
-
-    def _make_room(self) -> None:
-        while len(self._live) >= self.max_live:
-            idle = [live for live in self._live.values() if not live.busy]
-            if not idle:
-                raise LaunchRefused(
-                    f"{len(self._live)} sessions are busy (max_live is {self.max_live}); stop one or raise "
-                    "max_live in config.toml", "busy")
-            self._retire(idle[0])
-
-    def _retire(self, live: LiveSession) -> None:
-        """Take a live session out of the pool and close its process in the background."""
-        if self._live.get(live.session_id) is live:
-            del self._live[live.session_id]
-        live.closing = True
-        self._closing.append(live.process)
-
-        def close() -> None:
-            live.process.close()
-            with self._lock:
-                if live.process in self._closing:
-                    self._closing.remove(live.process)
-
-        threading.Thread(target=close, name=f"claude-close-{live.process.pid}", daemon=True).start()
 
     # Reader-thread callbacks ----------------------------------------------------------------------------------
 
@@ -379,8 +349,7 @@ class Engine:
 
     def _on_exit(self, live: LiveSession, code: int | None, tail: str) -> None:
         with self._lock:
-            if self._live.get(live.session_id) is live:
-                del self._live[live.session_id]
+            self.pool.remove(live)
             recorder, live.recorder = live.recorder, None
             failure = None
             self.emit(ev.ProcessExited(live.session_id, code, tail, expected=live.closing))
@@ -390,7 +359,7 @@ class Engine:
                     self.emit(failure)
                 self.emit(finished)
             self._publish(live.session_id)
-            if live.pending and failure is None and not live.closing and not self._shut.is_set():
+            if live.pending and failure is None and not live.closing and not self.pool.shut.is_set():
                 for turn in list(live.pending):
                     self._queue_turn(live.session_id, turn)
             live.pending.clear()
@@ -438,12 +407,12 @@ class Engine:
 
     def _set_state(self, live: LiveSession, state: str, detail: str = "") -> None:
         live.state = state
-        if self._live.get(live.session_id) is live:
+        if self.pool.is_current(live):
             self._publish(live.session_id, detail)
 
     def _publish(self, session_id: str, detail: str = "") -> None:
         """Emit the session's whole live state if any part of it changed since it was last emitted."""
-        live = self._live.get(session_id)
+        live = self.pool.get(session_id)
         busy = (live is not None and live.busy) or self._submitted[session_id] > 0
         snapshot = (live.state if live else "cold", detail, busy, len(live.pending) if live else 0)
         if self._published.get(session_id, ("cold", "", False, 0)) == snapshot:
@@ -464,12 +433,3 @@ class Engine:
             self.store.add_event(session_id, Event(kind=kind, detail=detail))  # type: ignore[arg-type]
         except Exception:
             log.exception("could not record a %s event", kind)
-
-    def _reap_idle(self) -> None:
-        interval = min(max(self.idle_timeout / 4, 0.05), 5.0)
-        while not self._shut.wait(interval):
-            now = time.monotonic()
-            with self._lock:
-                for live in list(self._live.values()):
-                    if not live.busy and now - live.last_used > self.idle_timeout:
-                        self._retire(live)
