@@ -125,7 +125,7 @@ TRANSCRIPT_DAMAGE = {
 def test_damaged_transcript_is_moved_aside_and_named(env, project, data_dir, populated, damage):
     sid = populated["beta"]
     path = data_dir / "sessions" / f"{sid}.json"
-    Store(data_dir)._session_file(sid).storage.compact()
+    Store(data_dir)._files.session_file(sid).storage.compact()
     path.write_bytes(TRANSCRIPT_DAMAGE[damage](path.read_bytes()))
     damaged_bytes = path.read_bytes()
     done = ccsess(env, project, "show", "beta")
