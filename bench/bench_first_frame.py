@@ -1,5 +1,9 @@
 """Time to first frame and peak memory of `ccsess` with 0, 1,000 and 10,000 stored sessions.
 
+Two more cases start ccsess with the 10,000 sessions in the state a user meets after working outside the app:
+right after a command-line change to the list (``ccsess rename`` here; ``ccsess import`` does the same), and with
+no saved first screen at all (``recent.json`` removed before each run, the worst case).
+
 Each app runs as a real process on a 120x40 PTY; the clock runs from spawn until the marker text is on screen,
 and peak memory is the process's VmHWM at that moment. The reference, measured in the same run, is a bare
 Textual app (bench/peers/bare_app.py); the peer is Elia at 1,000 and 10,000 conversations. Runs are interleaved
@@ -14,6 +18,8 @@ import compileall
 import shutil
 import sys
 import tempfile
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +44,7 @@ class Case:
     time: common.Series = field(default_factory=lambda: common.Series("time"))
     memory: common.Series = field(default_factory=lambda: common.Series("memory", "MiB"))
     failure: str = ""
+    prepare: Callable[[], None] | None = None  # run before each measured start, not timed
 
 
 def ccsess_case(scratch: Path, sessions: int) -> Case:
@@ -50,6 +57,34 @@ def ccsess_case(scratch: Path, sessions: int) -> Case:
     argv = [str(common.venv_executable("ccsess"))]
     return Case(f"ccsess, {sessions:,} sessions", argv, common.ccsess_env(folder, data_dir), markers,
                 sessions=sessions, cwd=folder)
+
+
+def after_change_cases(scratch: Path, sessions: int) -> list[Case]:
+    """The 10,000 sessions copied twice: started after a command-line rename, and with no saved first screen."""
+    from ccsess.core.store.recent import RECENT_FILE
+    from ccsess.core.store.store import Store
+
+    source = scratch / f"ccsess-{sessions}"
+    cases = []
+    for label, kind in (("after a command-line change", "change"), ("no saved first screen", "cold")):
+        folder = scratch / f"ccsess-{sessions}-{kind}"
+        shutil.copytree(source, folder)
+        data_dir = folder / "data"
+        env = common.ccsess_env(folder, data_dir)
+        newest = Store(data_dir).list_summaries()[0].name
+        if kind == "change":
+            oldest = Store(data_dir).list_summaries()[-1].id
+            names = iter(range(1_000_000))
+
+            def prepare(env=env, oldest=oldest, names=names) -> None:
+                subprocess.run([str(common.venv_executable("ccsess")), "rename", oldest, f"renamed {next(names)}"],
+                               env=env, check=True, capture_output=True, timeout=120)
+        else:
+            def prepare(recent=data_dir / RECENT_FILE) -> None:
+                recent.unlink(missing_ok=True)
+        cases.append(Case(f"ccsess, {sessions:,} sessions, {label}", [str(common.venv_executable("ccsess"))], env,
+                          [EMPTY_MARKER, newest], sessions=sessions, cwd=folder, prepare=prepare))
+    return cases
 
 
 def bare_case(scratch: Path) -> Case:
@@ -82,6 +117,8 @@ def elia_cases(scratch: Path, sizes: list[int], *, install: bool) -> tuple[list[
 def measure(case: Case, timeout: float) -> None:
     if case.failure:
         return
+    if case.prepare is not None:
+        case.prepare()
     try:
         seconds, peak = common.first_frame(case.argv, env=case.env, markers=case.markers, cwd=case.cwd,
                                            timeout=timeout)
@@ -106,6 +143,7 @@ def main() -> int:
     try:
         bare = bare_case(scratch)
         cases = [bare] + [ccsess_case(scratch, size) for size in sizes]
+        cases += after_change_cases(scratch, sizes[-1])
         elia_problem = "skipped (--no-elia)"
         if not args.no_elia:
             peers, elia_problem = elia_cases(scratch, elia_sizes, install=not args.small)

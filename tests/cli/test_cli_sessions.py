@@ -256,3 +256,14 @@ def test_keyboard_interrupt_exits_130(capsys, sessions, monkeypatch):
 
     monkeypatch.setattr(Store, "list_sessions", interrupt)
     assert run(capsys, "list")[0] == 130
+
+
+def test_a_command_that_changes_the_list_saves_the_first_screen_for_the_next_window(capsys, sessions, data_dir):
+    assert Store(data_dir).recent_view() is None, "nothing saved yet"
+    code, _, _ = run(capsys, "rename", "abc", "renamed in the shell")
+    assert code == 0
+    view = Store(data_dir, defer_open=True).recent_view()
+    assert view is not None, "the next window starts from the saved first screen, not the whole index"
+    assert "renamed in the shell" in [s.name for s in view.sessions]
+    run(capsys, "list")
+    assert Store(data_dir, defer_open=True).recent_view() == view, "a command that changes nothing leaves it"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccsess.app.widgets.sidebar import leading_sessions
+from ccsess.core.store.recent import leading_sessions
 from ccsess.core.models import Message
 from ccsess.core.store.store import Store
 

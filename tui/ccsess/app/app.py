@@ -21,11 +21,9 @@ from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
 from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.messages import EngineEventsWaiting
 from ccsess.app.screens.main import MainScreen
-from ccsess.app.widgets.sidebar import leading_sessions
 from ccsess.app.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, shipped_theme_dirs
 from ccsess.core.config import Config
 from ccsess.core.errors import StoreError
-from ccsess.core.models import SessionSummary
 from ccsess.core.store.api import SessionStore
 from ccsess.core.store.recent import RecentView
 
@@ -36,8 +34,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 EngineFactory = Callable[[SessionStore, Config, Callable[["ev.EngineEvent"], None], Mapping[str, str]], "Engine"]
 
-# Lines of the session list saved for the next start: more than any terminal shows at once.
-RECENT_LINES = 200
 # (palette title, help, screen action)
 PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("New session", "Start a session (asks for name and project folder)", "new_session"),
@@ -139,18 +135,6 @@ class CcsessApp(App):
         attach_index(self.store)
         _ = self.engine
         threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
-
-    def save_first_screen(self, sessions: list[SessionSummary] | None = None) -> None:
-        """Let the next window show the first screen of this list before reading the whole index. Without
-        ``sessions`` (on exit), only when the saved one went stale: the store's list is read for it then."""
-        try:
-            if sessions is None:
-                if self.store.recent_view() is not None:
-                    return
-                sessions = self.store.list_summaries()
-            self.store.save_recent_view(leading_sessions(sessions, RECENT_LINES))
-        except (OSError, StoreError):
-            pass
 
     def notify_store_problems(self) -> None:
         problems = list(getattr(self.store, "problems", []))

@@ -61,8 +61,14 @@ class Context:
         print(f"ccsess: {message}", file=self.stderr)
 
     def close(self) -> None:
+        """Fold the store's journals, and save the first screen for the next window if the command changed the
+        list (an import of 10,000 sessions would otherwise make the next start read the whole index)."""
         if self._store is not None:
             self._store.close()
+            try:
+                self._store.save_first_screen()
+            except StoreError:
+                pass
 
     def warn_problems(self) -> None:
         if self._store is not None:

@@ -44,5 +44,8 @@ def open_tui(args: Any) -> int:
             except Exception:
                 pass
         store.close()
-        app.save_first_screen()
+        try:
+            store.save_first_screen()
+        except StoreError:
+            pass
     return app.return_code or 0

@@ -90,7 +90,10 @@ class LiveScreen(Screen):
             self.sidebar.set_sessions(recent.sessions)
         else:
             self.reload_sessions()
-            self.app.save_first_screen(self.sidebar.sessions)
+            try:
+                self.app.store.save_first_screen(self.sidebar.sessions)
+            except StoreError:
+                pass
         await self.open_session(None)
         self.prompt.focus()
         self.set_interval(60, self.sidebar.refresh_times)

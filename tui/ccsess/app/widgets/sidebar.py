@@ -79,24 +79,6 @@ def haystack(session: ListedSession) -> str:
     return f"{session.name}\n{session.project}".lower()
 
 
-def leading_sessions(sessions: list[ListedSession], lines: int) -> list[ListedSession]:
-    """The sessions on the first ``lines`` lines of the unfiltered list (a project header takes a line), in the
-    given order: listing only these draws those lines exactly as listing every session does."""
-    groups: dict[str, list[ListedSession]] = {}
-    for session in sessions:
-        groups.setdefault(session.project, []).append(session)
-    shown: set[str] = set()
-    used = 0
-    for group in groups.values():
-        if used >= lines:
-            break
-        used += 1
-        taken = group[: max(1, lines - used)]
-        used += len(taken)
-        shown.update(session.id for session in taken)
-    return [session for session in sessions if session.id in shown]
-
-
 class SessionOption(Option):
     """A session row whose text is built the first time the row is drawn, not when the list is filled."""
 

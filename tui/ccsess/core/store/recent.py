@@ -19,6 +19,8 @@ from ccsess.core.atomic import atomic_write_bytes
 from ccsess.core.models import SessionSummary
 
 RECENT_FILE = "recent.json"
+# Lines of the session list saved for the next start: more than any terminal shows at once.
+RECENT_LINES = 200
 FORMAT_VERSION = 1
 
 Stamp = list[Any]
@@ -72,3 +74,26 @@ def write_recent(path: Path, stamp: Stamp, view: RecentView) -> None:
     body = {"version": FORMAT_VERSION, "stamp": stamp, "sessions": [list(s) for s in view.sessions],
             "settings": view.settings}
     atomic_write_bytes(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def leading_sessions(sessions: list[SessionSummary], lines: int) -> list[SessionSummary]:
+    """The sessions on the first ``lines`` lines of the unfiltered list (a project header takes a line), in the
+    given order: listing only these draws those lines exactly as listing every session does."""
+    groups: dict[str, list[SessionSummary]] = {}
+    for session in sessions:
+        groups.setdefault(session.project, []).append(session)
+    shown: set[str] = set()
+    used = 0
+    for group in groups.values():
+        if used >= lines:
+            break
+        used += 1
+        taken = group[: max(1, lines - used)]
+        used += len(taken)
+        shown.update(session.id for session in taken)
+    return [session for session in sessions if session.id in shown]
+
+
+def first_screen(sessions: list[SessionSummary]) -> list[SessionSummary]:
+    """What ``recent.json`` keeps of a list: the sessions on its first ``RECENT_LINES`` lines."""
+    return leading_sessions(sessions, RECENT_LINES)

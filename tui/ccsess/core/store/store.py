@@ -35,7 +35,7 @@ from ccsess.core.store.api import StoreListener
 from ccsess.core.store.data_files import DataFiles
 from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, meta_entry
 from ccsess.core.text import clean_name
-from ccsess.core.store.recent import RECENT_FILE, RecentView, Stamp, index_stamp, read_recent, write_recent
+from ccsess.core.store.recent import RECENT_FILE, first_screen, RecentView, Stamp, index_stamp, read_recent, write_recent
 
 
 _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
@@ -190,6 +190,15 @@ class Store:
             summaries = [s for s in summaries if s.status != "archived"]
         summaries.sort(key=lambda s: s.last_active, reverse=True)
         return summaries
+
+    def save_first_screen(self, sessions: list[SessionSummary] | None = None) -> None:
+        """Save what the next window shows before it reads the index: the first screen of ``sessions`` (a list
+        ``list_summaries`` just made), or, without them, of the store's list when the saved one is stale."""
+        if sessions is None:
+            if self.recent_view() is not None:
+                return
+            sessions = self.list_summaries()
+        self.save_recent_view(first_screen(sessions))
 
     def recent_view(self) -> RecentView | None:
         """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index."""
