@@ -23,6 +23,13 @@ _ERR = re.compile(r"@@err(\d{3})(?::(\d+))?")
 _SLOW = re.compile(r"@@slow:(\d+(?:\.\d+)?)")
 _LONG = re.compile(r"@@long:(\d+)")
 _TOOL = re.compile(r"@@tool:([^\n]+)")
+QUESTION = {"question": "Which colour should the button be?", "header": "Colour", "multiSelect": False,
+            "options": [{"label": "Teal", "description": "calm, matches the logo"},
+                        {"label": "Orange", "description": "loud, easy to spot"}]}
+MULTI_QUESTION = {"question": "Which toppings do you want?", "header": "Toppings", "multiSelect": True,
+                  "options": [{"label": "Cheese", "description": "always"}, {"label": "Olives", "description": ""},
+                              {"label": "Basil", "description": "fresh"}]}
+PLAN = "# Plan\n\n1. Add a `Button` to the toolbar.\n2. Wire it to `save()`.\n3. Test it."
 
 
 def hex_id(n: int = 24) -> str:
@@ -118,9 +125,11 @@ class Plan:
                             "signature": "c2lnbmF0dXJl" + hex_id(16)})
 
     def add_tool_use(self, command: str) -> None:
-        tool_input = {"command": command, "description": f"Run {command}"[:80]}
+        self.add_tool_call("Bash", {"command": command, "description": f"Run {command}"[:80]})
+
+    def add_tool_call(self, name: str, tool_input: dict) -> None:
         raw = json.dumps(tool_input)
-        self.blocks.append({"type": "tool_use", "id": "toolu_" + hex_id(), "name": "Bash",
+        self.blocks.append({"type": "tool_use", "id": "toolu_" + hex_id(), "name": name,
                             "input": tool_input, "pieces": _chunks(raw, 12)})
         self.stop_reason = "tool_use"
 
@@ -159,6 +168,15 @@ def build_plan(body: dict, number: int, should_fail: Callable[[int, int | None, 
     plan.stall = "@@stall" in prompt
     if "@@thinking" in prompt:
         plan.add_thinking(f"Let me think about request {number}. The user wrote something. I will echo it.")
+    if "@@askmulti" in prompt or "@@ask" in prompt:
+        question = MULTI_QUESTION if "@@askmulti" in prompt else QUESTION
+        plan.add_text("I have a question first.")
+        plan.add_tool_call("AskUserQuestion", {"questions": [question]})
+        return plan
+    if "@@plan" in prompt:
+        plan.add_text("Here is my plan.")
+        plan.add_tool_call("ExitPlanMode", {"plan": PLAN})
+        return plan
     tool = _TOOL.search(prompt)
     long = _LONG.search(prompt)
     slow = _SLOW.search(prompt)

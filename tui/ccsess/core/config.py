@@ -12,7 +12,11 @@ from typing import Any
 from ccsess.core.paths import config_path
 
 CLAUDE_ENV = "CCSESS_CLAUDE"
-PERMISSION_MODES: tuple[str, ...] = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
+# The modes claude accepts (2.1.328): ``manual`` is claude's other name for ``default``.
+PERMISSION_MODES: tuple[str, ...] = ("default", "acceptEdits", "plan", "auto", "dontAsk", "bypassPermissions",
+                                     "manual")
+# shift+tab walks these, as in Claude Code; bypassPermissions joins only with ``bypass_in_cycle = true``.
+MODE_CYCLE: tuple[str, ...] = ("default", "acceptEdits", "plan")
 DEFAULT_MODELS: tuple[str, ...] = ("sonnet", "opus", "haiku")
 
 
@@ -30,7 +34,13 @@ class Config:
     idle_timeout: float = 600
     theme: str = "ccsess-dark"
     keymap: dict[str, str] = field(default_factory=dict)
+    bypass_in_cycle: bool = False
     path: Path | None = None
+
+    def mode_after(self, mode: str) -> str:
+        """The permission mode shift+tab switches to from ``mode``."""
+        cycle = MODE_CYCLE + (("bypassPermissions",) if self.bypass_in_cycle else ())
+        return cycle[(cycle.index(mode) + 1) % len(cycle)] if mode in cycle else cycle[0]
 
 
 def _text(value: Any) -> str:
@@ -70,6 +80,12 @@ def _idle_timeout(value: Any) -> float:
     return value
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _keymap(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ValueError('must be a table of action = "key"')
@@ -88,6 +104,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "idle_timeout": _idle_timeout,
     "theme": _text,
     "keymap": _keymap,
+    "bypass_in_cycle": _flag,
 }
 
 

@@ -25,7 +25,8 @@ from ccsess.core.claude import history
 from ccsess.core.claude.launch import LaunchRefused, plan_launch
 from ccsess.core.claude.live import LiveSession, PendingTurn
 from ccsess.core.claude.pool import ProcessPool
-from ccsess.core.config import Config
+from ccsess.core.claude.requests import UserRequests
+from ccsess.core.config import PERMISSION_MODES, Config
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 __all__ = ["Engine", "EngineError"]
 
 STOP_GRACE = 2.0
-DECISIONS = ("allow", "allow_session", "deny")
 
 
 class Engine:
@@ -48,10 +48,10 @@ class Engine:
         self.env = {**os.environ, **(env or {})}
         self.program = config.claude or "claude"
         self._lock = threading.RLock()
-        self._allowed_tools: dict[str, set[str]] = {}
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
         self._submitted: Counter[str] = Counter()
-        self._published: dict[str, tuple[str, str, bool, int]] = {}
+        self._published: dict[str, tuple[str, str, bool, int, int]] = {}
+        self.requests = UserRequests(emit, self._log)
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
 
     # Public API -----------------------------------------------------------------------------------------------
@@ -105,30 +105,55 @@ class Engine:
             timer.start()
 
     def set_model(self, session_id: str, model: str) -> None:
+        self._change_setting(session_id, "model", model, {"subtype": "set_model", "model": model})
+        self.emit(ev.ModelChanged(session_id, model))
+
+    def set_permission_mode(self, session_id: str, mode: str) -> None:
+        """Store the mode and switch the running claude to it without a restart. ``bypassPermissions`` can only
+        be given at launch, so an idle claude is closed and the next turn starts with it."""
+        if mode not in PERMISSION_MODES:
+            raise ValueError(f"unknown permission mode {mode!r}; use one of {', '.join(PERMISSION_MODES)}")
+        if mode == "bypassPermissions":
+            with self._lock:
+                self.store.update_session(session_id, permission_mode=mode)
+                self._log(session_id, "mode_change", mode=mode)
+                live = self.pool.get(session_id)
+                if live is not None and not live.busy:
+                    self.pool.retire(live)
+        else:
+            self._change_setting(session_id, "permission_mode", mode, {"subtype": "set_permission_mode", "mode": mode})
+        self.emit(ev.ModeChanged(session_id, mode))
+
+    def _change_setting(self, session_id: str, field: str, value: str, request: dict[str, Any]) -> None:
+        """Store a session setting and tell a running claude with a control request."""
         with self._lock:
-            self.store.update_session(session_id, model=model)
-            self._log(session_id, "model_change", model=model)
+            self.store.update_session(session_id, **{field: value})
+            self._log(session_id, f"{field.removeprefix('permission_')}_change", **{field: value})
             live = self.pool.get(session_id)
             if live is not None and live.process.alive and not live.closing:
                 def answered(reply: st.ControlReply) -> None:
                     if not reply.ok:
-                        self.emit(ev.SessionFailed(session_id, f"claude refused model {model}: {reply.error}",
-                                                   kind="error"))
-                self._control(live, {"subtype": "set_model", "model": model}, answered)
-        self.emit(ev.ModelChanged(session_id, model))
+                        self.emit(ev.SessionFailed(session_id, f"claude refused {field.replace('_', ' ')} {value}: "
+                                                   f"{reply.error}", kind="error"))
+                self._control(live, request, answered)
 
     def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
-        if decision not in DECISIONS:
-            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        self._answer(session_id, lambda live: self.requests.answer_permission(live, request_id, decision, message))
+
+    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None) -> None:
+        """Answer claude's question: ``answers`` maps each question's text to its answer; None declines."""
+        self._answer(session_id, lambda live: self.requests.answer_question(live, request_id, answers))
+
+    def answer_plan(self, session_id: str, request_id: str, decision: str, note: str = "") -> None:
+        """``approve``, ``approve_edits`` (and switch to acceptEdits) or ``keep`` planning (with ``note``)."""
+        self._answer(session_id, lambda live: self.requests.answer_plan(live, request_id, decision, note))
+
+    def _answer(self, session_id: str, answer: Callable[[LiveSession], None]) -> None:
         with self._lock:
             live = self.pool.get(session_id)
-            ask = live.permission_requests.pop(request_id, None) if live else None
-            if live is None or ask is None:
-                return
-            if decision == "allow_session":
-                self._allowed_tools.setdefault(session_id, set()).add(ask.tool_name)
-            self._log(session_id, "tool_call", name=ask.tool_name, tool_use_id=ask.tool_use_id, decision=decision)
-            self._answer_tool(live, ask, allow=decision != "deny", message=message)
+            if live is not None:
+                answer(live)
+                self._publish(session_id)
 
     def branch(self, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
         """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
@@ -283,6 +308,8 @@ class Engine:
 
     def _dispatch(self, live: LiveSession, item: st.Item) -> None:
         recorder = live.recorder
+        if isinstance(item, st.Status) and item.permission_mode:
+            self._mode_reported(live.session_id, item.permission_mode)
         if isinstance(item, st.Init):
             self._on_init(live, item)
         elif isinstance(item, st.ControlReply):
@@ -290,7 +317,8 @@ class Engine:
             if waiter is not None:
                 waiter(item)
         elif isinstance(item, st.PermissionAsk):
-            self._on_permission(live, item)
+            self.requests.received(live, item, recorder.blocks() if recorder is not None else [])
+            self._publish(live.session_id)
         elif isinstance(item, st.ControlAsk):
             live.process.write_json({"type": "control_response", "response": {
                 "subtype": "error", "request_id": item.request_id,
@@ -315,6 +343,13 @@ class Engine:
                 self._stamp_prompt(live, item.session_id)
         if live.recorder is not None and live.state in ("starting", "retrying"):
             self._set_state(live, "streaming")
+
+    def _mode_reported(self, session_id: str, mode: str) -> None:
+        """claude switched modes itself (an approved plan leaves plan mode): store it and say so."""
+        if mode in PERMISSION_MODES and self.store.get_session(session_id).permission_mode != mode:
+            self.store.update_session(session_id, permission_mode=mode)
+            self._log(session_id, "mode_change", permission_mode=mode, by="claude")
+            self.emit(ev.ModeChanged(session_id, mode))
 
     def _stamp_prompt(self, live: LiveSession, claude_session_id: str) -> None:
         turn = live.turn
@@ -364,24 +399,6 @@ class Engine:
                     self._queue_turn(live.session_id, turn)
             live.pending.clear()
 
-    # Permissions ----------------------------------------------------------------------------------------------
-
-    def _on_permission(self, live: LiveSession, ask: st.PermissionAsk) -> None:
-        if ask.tool_name in self._allowed_tools.get(live.session_id, set()):
-            self._answer_tool(live, ask, allow=True)
-            return
-        live.permission_requests[ask.request_id] = ask
-        self.emit(ev.PermissionRequested(live.session_id, ask.request_id, ask.tool_name, ask.tool_input,
-                                         ask.description, ask.tool_use_id))
-
-    def _answer_tool(self, live: LiveSession, ask: st.PermissionAsk, *, allow: bool, message: str = "") -> None:
-        if allow:
-            answer: dict[str, Any] = {"behavior": "allow", "updatedInput": ask.tool_input}
-        else:
-            answer = {"behavior": "deny", "message": message or "The user denied this tool call."}
-        live.process.write_json({"type": "control_response", "response": {
-            "subtype": "success", "request_id": ask.request_id, "response": answer}})
-
     # Helpers --------------------------------------------------------------------------------------------------
 
     def _control(self, live: LiveSession, request: dict[str, Any],
@@ -414,11 +431,13 @@ class Engine:
         """Emit the session's whole live state if any part of it changed since it was last emitted."""
         live = self.pool.get(session_id)
         busy = (live is not None and live.busy) or self._submitted[session_id] > 0
-        snapshot = (live.state if live else "cold", detail, busy, len(live.pending) if live else 0)
-        if self._published.get(session_id, ("cold", "", False, 0)) == snapshot:
+        snapshot = (live.state if live else "cold", detail, busy, len(live.pending) if live else 0,
+                    len(live.permission_requests) if live else 0)
+        if self._published.get(session_id, ("cold", "", False, 0, 0)) == snapshot:
             return
         self._published[session_id] = snapshot
-        self.emit(ev.ProcessStateChanged(session_id, *snapshot[:2], busy=snapshot[2], queued=snapshot[3]))
+        state, detail, busy, queued, waiting = snapshot
+        self.emit(ev.ProcessStateChanged(session_id, state, detail, busy=busy, queued=queued, waiting=waiting))
 
     def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
         try:

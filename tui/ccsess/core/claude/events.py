@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ccsess.core.claude.asks import Question
 from ccsess.core.models import Message, Session
 
 
@@ -99,6 +100,33 @@ class PermissionRequested(EngineEvent):
     tool_input: dict[str, Any]
     description: str = ""
     tool_use_id: str = ""
+    blocked_path: str = ""
+    suggestions: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionAsked(EngineEvent):
+    """claude asks the user (its ``AskUserQuestion`` tool); answer with ``Engine.answer_question``."""
+
+    request_id: str
+    questions: tuple[Question, ...]
+    tool_use_id: str = ""
+
+
+@dataclass(frozen=True)
+class PlanProposed(EngineEvent):
+    """claude wants to leave plan mode with this plan (Markdown); answer with ``Engine.answer_plan``."""
+
+    request_id: str
+    plan: str
+    tool_use_id: str = ""
+
+
+@dataclass(frozen=True)
+class ModeChanged(EngineEvent):
+    """The session's permission mode, as claude (or the user) set it; already stored."""
+
+    mode: str
 
 
 BUSY_STATES = ("starting", "streaming", "retrying", "stopping")
@@ -114,6 +142,7 @@ class ProcessStateChanged(EngineEvent):
     detail: str = ""
     busy: bool = False
     queued: int = 0
+    waiting: int = 0  # requests (permissions, questions, plans) waiting for the user
 
 
 @dataclass(frozen=True)

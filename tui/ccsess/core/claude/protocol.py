@@ -198,11 +198,15 @@ class Denied:
 
 @dataclass(frozen=True)
 class PermissionAsk:
+    """claude asks whether it may use a tool (``can_use_tool``); questions and plans come this way too."""
+
     request_id: str
     tool_name: str
     tool_input: dict[str, Any]
     description: str = ""
     tool_use_id: str = ""
+    blocked_path: str = ""
+    suggestions: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -363,9 +367,13 @@ def _control_request(obj: dict[str, Any]) -> list[Item]:
     request_id = str(obj.get("request_id", ""))
     if request.get("subtype") == "can_use_tool":
         tool_input = request.get("input")
+        suggestions = request.get("permission_suggestions")
         return [PermissionAsk(request_id, str(request.get("tool_name", "")),
                               tool_input if isinstance(tool_input, dict) else {},
-                              str(request.get("description") or ""), str(request.get("tool_use_id") or ""))]
+                              str(request.get("description") or ""), str(request.get("tool_use_id") or ""),
+                              str(request.get("blocked_path") or ""),
+                              tuple(s for s in suggestions if isinstance(s, dict))
+                              if isinstance(suggestions, list) else ())]
     return [ControlAsk(request_id, str(request.get("subtype", "")))]
 
 

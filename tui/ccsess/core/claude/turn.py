@@ -110,6 +110,11 @@ class TurnRecorder:
         self.last_api_status: int | None = None
         self._last_flush = clock()
 
+    def blocks(self) -> list[dict[str, Any]]:
+        """Every content block of the turn so far: stored messages first, then the reply being streamed."""
+        done = [block for message in self.messages for block in message.blocks]
+        return done + (self.current.blocks() if self.current is not None else [])
+
     # Feeding
 
     def handle(self, item: st.Item) -> None:

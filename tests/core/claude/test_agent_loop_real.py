@@ -1,0 +1,107 @@
+"""Questions, plans and permission modes with the real claude CLI through the mock: what the engine reports,
+what claude receives back (the tool result text the mock sees), and what is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccsess.core.claude import events as ev
+from support.engine_kit import kit  # noqa: F401 - fixture
+from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION, tool_results
+
+pytestmark = pytest.mark.real_cli
+
+
+def last_tool_result(mock_api) -> str:
+    for request in reversed(mock_api.requests):
+        results = tool_results(request)
+        if results:
+            return results[-1]
+    raise AssertionError("claude sent no tool result")
+
+
+def test_a_question_is_asked_and_its_answer_reaches_claude(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@ask pick a colour")
+    asked = kit.wait_type(ev.QuestionAsked, sid)
+    [question] = asked.questions
+    assert question.question == QUESTION["question"] and question.header == "Colour"
+    assert [o.label for o in question.options] == ["Teal", "Orange"] and not question.multi_select
+    kit.wait_for(lambda e: isinstance(e, ev.ProcessStateChanged) and e.waiting == 1)
+    engine.answer_question(sid, asked.request_id, {question.question: "Teal"})
+    assert not kit.wait_type(ev.TurnFinished, sid).is_error
+    assert last_tool_result(mock_api) == (f'Your questions have been answered: "{question.question}"="Teal". '
+                                          "You can now continue with these answers in mind.")
+    call = next(b for m in kit.store.messages(sid) for b in m.blocks if b.get("name") == "AskUserQuestion")
+    assert call["input"]["questions"][0]["question"] == question.question
+
+
+def test_several_options_of_a_multi_select_question(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@askmulti toppings")
+    asked = kit.wait_type(ev.QuestionAsked, sid)
+    assert asked.questions[0].multi_select
+    engine.answer_question(sid, asked.request_id, {MULTI_QUESTION["question"]: "Cheese, Basil"})
+    kit.wait_type(ev.TurnFinished, sid)
+    assert f'"{MULTI_QUESTION["question"]}"="Cheese, Basil"' in last_tool_result(mock_api)
+
+
+def test_a_declined_question_tells_claude(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@ask pick a colour")
+    asked = kit.wait_type(ev.QuestionAsked, sid)
+    engine.answer_question(sid, asked.request_id, None)
+    kit.wait_type(ev.TurnFinished, sid)
+    assert last_tool_result(mock_api) == "The user declined to answer."
+
+
+def test_a_plan_is_shown_and_approving_it_leaves_plan_mode(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session(permission_mode="plan")
+    engine.send(sid, "@@plan add a button")
+    proposed = kit.wait_type(ev.PlanProposed, sid)
+    assert proposed.plan == PLAN, "the plan comes from claude's tool_use block, the request itself has none"
+    engine.answer_plan(sid, proposed.request_id, "approve")
+    kit.wait_type(ev.TurnFinished, sid)
+    assert "User has approved" in last_tool_result(mock_api)
+    assert [e.mode for e in kit.of_type(ev.ModeChanged, sid)] == ["default"]
+    assert kit.store.get_session(sid).permission_mode == "default", "claude's own switch is stored"
+
+
+def test_approve_and_accept_edits_switches_in_the_same_answer(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session(permission_mode="plan")
+    engine.send(sid, "@@plan add a button")
+    proposed = kit.wait_type(ev.PlanProposed, sid)
+    engine.answer_plan(sid, proposed.request_id, "approve_edits")
+    kit.wait_type(ev.TurnFinished, sid)
+    assert "acceptEdits" in [e.mode for e in kit.of_type(ev.ModeChanged, sid)]
+    assert kit.store.get_session(sid).permission_mode == "acceptEdits"
+
+
+def test_keep_planning_sends_the_note_and_stays_in_plan_mode(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session(permission_mode="plan")
+    engine.send(sid, "@@plan add a button")
+    proposed = kit.wait_type(ev.PlanProposed, sid)
+    engine.answer_plan(sid, proposed.request_id, "keep", "Use a toolbar icon instead")
+    kit.wait_type(ev.TurnFinished, sid)
+    assert last_tool_result(mock_api) == "Use a toolbar icon instead"
+    assert kit.store.get_session(sid).permission_mode == "plan"
+
+
+def test_the_permission_mode_switches_while_claude_runs(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    kit.turn(sid, "hello")
+    pid = engine.pid(sid)
+    engine.set_permission_mode(sid, "acceptEdits")
+    assert kit.store.get_session(sid).permission_mode == "acceptEdits"
+    kit.turn(sid, "@@tool:touch edited.txt")
+    assert engine.pid(sid) == pid, "no restart"
+    assert not kit.of_type(ev.PermissionRequested, sid), "acceptEdits lets claude touch files in the project"
+    assert (kit.project / "edited.txt").exists()
+    assert any(e.kind == "mode_change" for e in kit.store.events(sid))

@@ -1,0 +1,82 @@
+"""The requests claude makes of the user while a turn runs: tool permissions, questions and plans.
+
+Each arrives as a ``can_use_tool`` control request and waits in its live session until the user answers; the
+answer goes back as the matching ``control_response``. Every method is called with the engine's lock held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ccsess.core.claude import asks
+from ccsess.core.claude import events as ev
+from ccsess.core.claude.live import LiveSession
+from ccsess.core.claude.protocol import PermissionAsk
+
+DECISIONS = ("allow", "allow_session", "deny")
+
+
+class UserRequests:
+    def __init__(self, emit: Callable[[ev.EngineEvent], None], log: Callable[..., None]) -> None:
+        self.emit = emit
+        self.log = log
+        self.allowed_tools: dict[str, set[str]] = {}
+
+    def received(self, live: LiveSession, ask: PermissionAsk, turn_blocks: list[dict[str, Any]]) -> None:
+        """A request from claude: tools allowed for the session are answered at once, the rest wait."""
+        sid = live.session_id
+        if ask.tool_name == asks.QUESTION_TOOL:
+            event: ev.EngineEvent = ev.QuestionAsked(sid, ask.request_id, asks.read_questions(ask.tool_input),
+                                                     ask.tool_use_id)
+        elif ask.tool_name == asks.PLAN_TOOL:
+            event = ev.PlanProposed(sid, ask.request_id, asks.plan_text(ask.tool_input, turn_blocks, ask.tool_use_id),
+                                    ask.tool_use_id)
+        elif ask.tool_name in self.allowed_tools.get(sid, set()):
+            _reply(live, ask, {"behavior": "allow", "updatedInput": ask.tool_input})
+            return
+        else:
+            event = ev.PermissionRequested(sid, ask.request_id, ask.tool_name, ask.tool_input, ask.description,
+                                           ask.tool_use_id, ask.blocked_path, ask.suggestions)
+        live.permission_requests[ask.request_id] = ask
+        self.emit(event)
+
+    def answer_permission(self, live: LiveSession, request_id: str, decision: str, message: str = "") -> None:
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        ask = live.permission_requests.pop(request_id, None)
+        if ask is None:
+            return
+        if decision == "allow_session":
+            self.allowed_tools.setdefault(live.session_id, set()).add(ask.tool_name)
+        self.log(live.session_id, "tool_call", name=ask.tool_name, tool_use_id=ask.tool_use_id, decision=decision)
+        if decision == "deny":
+            answer = {"behavior": "deny", "message": message or "The user denied this tool call."}
+        else:
+            answer = {"behavior": "allow", "updatedInput": ask.tool_input}
+        _reply(live, ask, answer)
+
+    def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None) -> None:
+        """``answers`` maps each question's text to its answer; None declines."""
+        ask = live.permission_requests.pop(request_id, None)
+        if ask is None:
+            return
+        self.log(live.session_id, "question", tool_use_id=ask.tool_use_id, answers=answers)
+        if answers is None:
+            _reply(live, ask, {"behavior": "deny", "message": asks.DECLINED})
+        else:
+            _reply(live, ask, asks.question_answer(ask.tool_input, answers))
+
+    def answer_plan(self, live: LiveSession, request_id: str, decision: str, note: str = "") -> None:
+        if decision not in asks.PLAN_DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(asks.PLAN_DECISIONS)}")
+        ask = live.permission_requests.pop(request_id, None)
+        if ask is None:
+            return
+        self.log(live.session_id, "plan", tool_use_id=ask.tool_use_id, decision=decision, note=note)
+        _reply(live, ask, asks.plan_answer(ask.tool_input, decision, note))
+
+
+def _reply(live: LiveSession, ask: PermissionAsk, answer: dict[str, Any]) -> None:
+    live.process.write_json({"type": "control_response", "response": {
+        "subtype": "success", "request_id": ask.request_id, "response": answer}})
