@@ -11,7 +11,9 @@ from ccsess.app.widgets.blocks import ToolCallView
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
 from ccsess.core.store.store import Store
+from ccsess.core.claude.asks import read_questions
 from support.app_kit import NOW, ScriptedEngine, fixed_clock, message, text
+from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION
 
 SIZE = (110, 32)
 PROJECT = "/srv/ccsess-demo/api"
@@ -81,6 +83,27 @@ def test_permission_dialog(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=ask)
+
+
+def test_question_card(snap_compare, tmp_path):
+    async def ask(pilot) -> None:
+        await open_demo(pilot)
+        pilot.app.emit_engine_event(ev.QuestionAsked("demo0001", "q-1", read_questions(
+            {"questions": [QUESTION, MULTI_QUESTION]})))
+        await pilot.pause()
+        await pilot.press("1", "down", "2")
+        await pilot.pause()
+
+    assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=ask)
+
+
+def test_plan_review(snap_compare, tmp_path):
+    async def propose(pilot) -> None:
+        await open_demo(pilot)
+        pilot.app.emit_engine_event(ev.PlanProposed("demo0001", "p-1", PLAN))
+        await pilot.pause()
+
+    assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=propose)
 
 
 def test_light_theme(snap_compare, tmp_path):

@@ -183,6 +183,17 @@ class ScriptedEngine:
     def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
         self.calls.append(("answer_permission", session_id, request_id, decision))
 
+    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None) -> None:
+        self.calls.append(("answer_question", session_id, request_id, answers))
+
+    def answer_plan(self, session_id: str, request_id: str, decision: str, note: str = "") -> None:
+        self.calls.append(("answer_plan", session_id, request_id, decision, note))
+
+    def set_permission_mode(self, session_id: str, mode: str) -> None:
+        self.calls.append(("set_permission_mode", session_id, mode))
+        self.store.update_session(session_id, permission_mode=mode)
+        self.emit(ev.ModeChanged(session_id, mode))
+
     def state(self, session_id: str) -> str:
         return "streaming" if session_id in self._streaming else self.states.get(session_id, "cold")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ccsess.core.claude import events as ev
+from ccsess.core.transfer.export import export_session
 from support.engine_kit import kit  # noqa: F401 - fixture
 from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION, tool_results
 
@@ -35,6 +36,8 @@ def test_a_question_is_asked_and_its_answer_reaches_claude(kit, mock_api):
                                           "You can now continue with these answers in mind.")
     call = next(b for m in kit.store.messages(sid) for b in m.blocks if b.get("name") == "AskUserQuestion")
     assert call["input"]["questions"][0]["question"] == question.question
+    exported = export_session(kit.store, sid, "md")
+    assert f"**Question:** {question.question} (Teal, Orange)" in exported and "**Answer:** Teal" in exported
 
 
 def test_several_options_of_a_multi_select_question(kit, mock_api):
@@ -69,6 +72,8 @@ def test_a_plan_is_shown_and_approving_it_leaves_plan_mode(kit, mock_api):
     assert "User has approved" in last_tool_result(mock_api)
     assert [e.mode for e in kit.of_type(ev.ModeChanged, sid)] == ["default"]
     assert kit.store.get_session(sid).permission_mode == "default", "claude's own switch is stored"
+    exported = export_session(kit.store, sid, "md")
+    assert "#### Plan" in exported and "Wire it to `save()`" in exported and "*The user approved:" in exported
 
 
 def test_approve_and_accept_edits_switches_in_the_same_answer(kit, mock_api):

@@ -43,6 +43,7 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Stop", "Stop the reply being streamed", "stop"),
     ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
     ("Switch model", "Pick the model for this session", "switch_model"),
+    ("Permission mode", "Pick how much claude may do without asking (shift+tab cycles)", "pick_mode"),
     ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
     ("Copy transcript", "Copy the whole transcript as Markdown", "copy_transcript"),
     ("Rename session", "Give this session another name", "rename"),
@@ -202,8 +203,8 @@ class CcsessApp(App):
     async def _deliver_engine_event(self, event: ev.EngineEvent) -> None:
         from ccsess.core.claude import events as ev
 
-        if isinstance(event, ev.PermissionRequested):
-            self._ask_permission(event)
+        if isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
+            self._ask_user(event)
             return
         try:
             screen = self.main_screen
@@ -216,22 +217,40 @@ class CcsessApp(App):
                 if not self._exit and screen.is_attached:
                     raise
 
-    def _ask_permission(self, event: ev.PermissionRequested) -> None:
+    def _ask_user(self, event: ev.PermissionRequested | ev.QuestionAsked | ev.PlanProposed) -> None:
+        """Open the screen that answers what claude asks: a tool permission, a question or a plan."""
+        from ccsess.app.screens.asks import PlanReview, QuestionCard
         from ccsess.app.screens.dialogs import PermissionDialog
+        from ccsess.core.claude import events as ev
 
-        name = event.session_id
+        engine = self.engine
+        if engine is None:
+            return
+        sid, request_id = event.session_id, event.request_id
+        name = sid
         try:
-            name = self.store.get_session(event.session_id).name
+            name = self.store.get_session(sid).name
         except StoreError:
             pass
+        if isinstance(event, ev.QuestionAsked):
+            def answered(answers: dict[str, str] | None) -> None:
+                self.call_engine("Could not answer the question",
+                                 lambda: engine.answer_question(sid, request_id, answers))
 
-        def answered(decision: str | None) -> None:
-            if self.engine is not None:
-                engine = self.engine
-                self.call_engine("Could not answer the permission request", lambda: engine.answer_permission(
-                    event.session_id, event.request_id, decision or "deny"))
+            self.push_screen(QuestionCard(name, event.questions), answered)
+        elif isinstance(event, ev.PlanProposed):
+            def decided(choice: tuple[str, str] | None) -> None:
+                decision, note = choice or ("keep", "")
+                self.call_engine("Could not answer the plan",
+                                 lambda: engine.answer_plan(sid, request_id, decision, note))
 
-        self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), answered)
+            self.push_screen(PlanReview(name, event.plan), decided)
+        else:
+            def allowed(decision: str | None) -> None:
+                self.call_engine("Could not answer the permission request",
+                                 lambda: engine.answer_permission(sid, request_id, decision or "deny"))
+
+            self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), allowed)
 
     def call_engine(self, what: str, call: Callable[[], T],
                     then: Callable[[T], Awaitable[None] | None] | None = None) -> None:
@@ -291,20 +310,29 @@ class CcsessApp(App):
         await self.main_screen.open_session(session_id)
 
     def set_model(self, model: str) -> None:
+        self._change_session(f"Model: {model}", "Could not switch the model",
+                             lambda engine, sid: engine.set_model(sid, model))
+
+    def set_permission_mode(self, mode: str) -> None:
+        self._change_session(f"Permission mode: {mode}", "Could not switch the permission mode",
+                             lambda engine, sid: engine.set_permission_mode(sid, mode))
+
+    def _change_session(self, done: str, failed: str, change: Callable[[Engine, str], None]) -> None:
+        """Change a setting of the open session through the engine, off the event loop; say so when done."""
         screen = self.main_screen
         sid = screen.session_id
         engine = self.engine
         if sid is None or engine is None:
             return
 
-        def switched(_: None) -> None:
+        def changed(_: None) -> None:
             if screen.session_id == sid:
                 screen.reload_session()
                 screen.update_status()
             screen.refresh_session_row(sid)
-            self.notify(f"Model: {model}", timeout=3, markup=False)
+            self.notify(done, timeout=3, markup=False)
 
-        self.call_engine("Could not switch the model", lambda: engine.set_model(sid, model), switched)
+        self.call_engine(failed, lambda: change(engine, sid), changed)
 
     def action_switch_theme(self) -> None:
         self.search_themes()

@@ -1,4 +1,5 @@
-"""Command palette providers: jump to a session, pick a model (configured ones or any name typed)."""
+"""Command palette providers: jump to a session, pick a model (configured ones or any name typed), pick a
+permission mode."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from ccsess.app.formatting import short_path
+from ccsess.core.config import MODE_HELP, PERMISSION_MODES
 from ccsess.core.text import visible_text
 
 
@@ -46,3 +48,19 @@ class ModelProvider(Provider):
         if typed and typed not in models and " " not in typed:
             yield Hit(0.01, Content(f"Use model “{visible_text(typed)}”"), partial(self.app.set_model, typed),
                       help="any model name claude accepts")
+
+
+class ModeProvider(Provider):
+    """Every permission mode claude accepts, with what it does."""
+
+    async def discover(self) -> Hits:
+        for mode in PERMISSION_MODES:
+            yield DiscoveryHit(Content(mode), partial(self.app.set_permission_mode, mode), help=MODE_HELP[mode])
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for mode in PERMISSION_MODES:
+            score = matcher.match(f"{mode} {MODE_HELP[mode]}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(mode), partial(self.app.set_permission_mode, mode),
+                          help=MODE_HELP[mode])

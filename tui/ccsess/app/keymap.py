@@ -16,6 +16,7 @@ SCREEN_BINDINGS = [
     Binding("escape", "stop", "Stop", id="stop"),
     Binding("ctrl+s", "export", "Export", id="export"),
     Binding("ctrl+o", "switch_model", "Model", id="switch_model"),
+    Binding("shift+tab", "cycle_mode", "Mode", id="cycle_mode", priority=True),
     Binding("ctrl+f", "focus_filter", "Find", id="focus_filter", show=False),
     Binding("ctrl+g", "search_messages", "Search", id="search", show=False),
     Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),

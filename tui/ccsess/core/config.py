@@ -12,7 +12,16 @@ from typing import Any
 from ccsess.core.paths import config_path
 
 CLAUDE_ENV = "CCSESS_CLAUDE"
-# The modes claude accepts (2.1.328): ``manual`` is claude's other name for ``default``.
+# The modes claude accepts (2.1.328), with what each does; ``manual`` is claude's other name for ``default``.
+MODE_HELP: dict[str, str] = {
+    "default": "asks before edits and before commands that change things",
+    "acceptEdits": "edits files in the project without asking; asks for other commands",
+    "plan": "reads and plans, changes nothing; then asks you to approve a plan",
+    "auto": "decides by itself with claude's safety check; what it cannot check is denied",
+    "dontAsk": "never asks: whatever would need asking is denied",
+    "bypassPermissions": "runs everything without asking (refused as root unless IS_SANDBOX=1)",
+    "manual": "claude's other name for default",
+}
 PERMISSION_MODES: tuple[str, ...] = ("default", "acceptEdits", "plan", "auto", "dontAsk", "bypassPermissions",
                                      "manual")
 # shift+tab walks these, as in Claude Code; bypassPermissions joins only with ``bypass_in_cycle = true``.

@@ -30,7 +30,7 @@ EMPTY_TEXT = (
     "ctrl+p opens the command palette."
 )
 # Actions that need an open session; shown greyed out without one.
-SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "copy_last_reply", "copy_transcript",
+SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode", "pick_mode", "copy_last_reply", "copy_transcript",
                    "rename", "delete", "archive", "open_in_claude"}
 
 
@@ -269,7 +269,7 @@ class LiveScreen(Screen):
                 self.sidebar.update_session(session)
                 if current:
                     self._session = session
-            case ev.ModelChanged() | ev.TurnFinished() | ev.SessionFailed() | ev.ProcessExited():
+            case ev.ModelChanged() | ev.ModeChanged() | ev.TurnFinished() | ev.SessionFailed() | ev.ProcessExited():
                 self.refresh_session_row(sid)
                 if current:
                     self.reload_session()

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import SuspendNotSupported
 from textual.command import CommandPalette
 
-from ccsess.app.commands import ModelProvider
+from ccsess.app.commands import ModelProvider, ModeProvider
 from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
@@ -152,6 +152,17 @@ class MainScreen(LiveScreen):
         if self.session_id is not None:
             self.app.push_screen(CommandPalette(providers=[ModelProvider], placeholder="Model (type any name)…",
                                                 id="model-picker"))
+
+    def action_cycle_mode(self) -> None:
+        """shift+tab: the next permission mode, as in Claude Code (default, acceptEdits, plan)."""
+        session = self.session
+        if session is not None:
+            self.app.set_permission_mode(self.app.config.mode_after(session.permission_mode))
+
+    def action_pick_mode(self) -> None:
+        if self.session_id is not None:
+            self.app.push_screen(CommandPalette(providers=[ModeProvider], placeholder="Permission mode…",
+                                                id="mode-picker"))
 
     # Export and copy -----------------------------------------------------------------------------------------
 

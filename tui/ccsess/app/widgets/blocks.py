@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from ccsess.app.formatting import pretty_input
+from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, describe_questions, read_questions
 from ccsess.core.models import tool_result_text
 from ccsess.core.text import one_line, tool_summary, visible_text
 
@@ -52,15 +53,38 @@ class ToolCallView(Collapsible):
         self.tool_name = visible_text(name) or "tool"
         self.tool_input = tool_input if tool_input is not None else {}
         self._partial_json = ""
-        self._input = Static(Content(pretty_input(self.tool_input)) if self.tool_input else "",
+        self.result_text: str | None = None
+        self._input = Static(Content(self._input_text(self.tool_input)) if self.tool_input else "",
                              classes="tool-input")
         self._result = Static(Content("waiting for the result…"), classes="tool-result")
-        self.result_text: str | None = None
         super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
 
+    def _input_text(self, tool_input: Any) -> str:
+        if self.tool_name == QUESTION_TOOL:
+            return visible_text(describe_questions(tool_input, self.result_text))
+        if self.tool_name == PLAN_TOOL and isinstance(tool_input, dict) and isinstance(tool_input.get("plan"), str):
+            return visible_text(tool_input["plan"])
+        return pretty_input(tool_input)
+
     def _make_title(self) -> Content:
+        if self.tool_name == QUESTION_TOOL:
+            answers = answers_in_result(self.result_text or "")
+            asked = [q.question for q in read_questions(self.tool_input)]
+            parts: list[Any] = [("? ", "$accent"), ("Question", "bold"), "  ", one_line(" / ".join(asked), 50)]
+            if answers:
+                parts += ["  → ", (one_line(" / ".join(a for _, a in answers), 40), "bold")]
+            elif self.result_text is not None:
+                parts += ["  ", (one_line(self.result_text, 40), "$text-muted")]
+            return Content.assemble(*parts)
+        if self.tool_name == PLAN_TOOL:
+            plan = self.tool_input.get("plan") if isinstance(self.tool_input, dict) else None
+            first = next((line.lstrip("# ") for line in str(plan or "").splitlines() if line.strip()), "")
+            parts = [("☰ ", "$accent"), ("Plan", "bold"), "  ", one_line(first, 50)]
+            if self.result_text is not None:
+                parts += ["  ", (one_line(self.result_text, 40), "$text-muted")]
+            return Content.assemble(*parts)
         summary = tool_summary(self.tool_input)
-        parts: list[Any] = [("⚙ ", "$accent"), (self.tool_name, "bold")]
+        parts = [("⚙ ", "$accent"), (self.tool_name, "bold")]
         if summary:
             parts += ["  ", summary]
         if self.result_text is not None:
@@ -79,7 +103,7 @@ class ToolCallView(Collapsible):
 
     def set_input(self, tool_input: Any) -> None:
         self.tool_input = tool_input
-        self._input.update(Content(pretty_input(tool_input)))
+        self._input.update(Content(self._input_text(tool_input)))
         self.title = self._make_title()
 
     def set_result(self, block: dict[str, Any]) -> None:
@@ -89,6 +113,8 @@ class ToolCallView(Collapsible):
             text[:RESULT_PREVIEW_CHARS] + f"\n… {len(text) - RESULT_PREVIEW_CHARS:,} more characters")
         self._result.update(Content(shown or "(no output)"))
         self.set_class(bool(block.get("is_error")), "-error")
+        if self.tool_name == QUESTION_TOOL:
+            self._input.update(Content(self._input_text(self.tool_input)))
         self.title = self._make_title()
 
 

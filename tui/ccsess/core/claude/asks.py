@@ -9,6 +9,7 @@ are joined with ", "; text that is no option's label reads as a free answer), an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,29 @@ def read_questions(tool_input: Any) -> tuple[Question, ...]:
         questions.append(Question(item["question"], str(item.get("header") or ""), options,
                                   bool(item.get("multiSelect"))))
     return tuple(questions)
+
+
+_ANSWER = re.compile(r'"((?:[^"\\]|\\.)*)"="((?:[^"\\]|\\.)*)"')
+
+
+def answers_in_result(text: str) -> list[tuple[str, str]]:
+    """(question, answer) pairs from claude's tool result for a question (``"Q"="A"``, as claude writes them)."""
+    return [(question, answer) for question, answer in _ANSWER.findall(text or "")]
+
+
+def describe_questions(tool_input: Any, result_text: str | None = None) -> str:
+    """A question call as readable text: each question with its options, then the answers when known."""
+    answers = dict(answers_in_result(result_text or ""))
+    lines = []
+    for question in read_questions(tool_input):
+        header = f"[{question.header}] " if question.header else ""
+        lines.append(f"{header}{question.question}")
+        lines += [f"  {n}. {o.label}" + (f" ({o.description})" if o.description else "")
+                  for n, o in enumerate(question.options, 1)]
+        if question.question in answers:
+            lines.append(f"  → {answers[question.question]}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def answer_text(chosen: list[str]) -> str:

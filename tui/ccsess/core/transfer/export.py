@@ -22,6 +22,7 @@ from ccsess.core.transfer.markdown import (
     safe_markdown,
 )
 from ccsess.core.models import Event, Message, Session, tool_result_text
+from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, read_questions
 from ccsess.core.errors import StoreError
 from ccsess.core.text import plain_text, tool_summary
 
@@ -112,6 +113,32 @@ def _result_section(result: dict[str, Any] | None) -> str:
     return f"{label}\n\n{fenced(text)}{note}"
 
 
+def _question_section(block: dict[str, Any], result: dict[str, Any] | None) -> str:
+    """A question claude asked and the user's answer, compact: ``**Question:** … / **Answer:** …``."""
+    answers = dict(answers_in_result(tool_result_text(result) if result else ""))
+    lines = []
+    for question in read_questions(block.get("input")):
+        options = ", ".join(escape_inline(o.label) for o in question.options)
+        lines.append(f"**Question:** {escape_inline(question.question)}" + (f" ({options})" if options else ""))
+        if question.question in answers:
+            lines.append(f"**Answer:** {escape_inline(answers[question.question])}")
+        elif result is not None:
+            lines.append(f"**Answer:** *{escape_inline(plain_text(tool_result_text(result)))}*")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _plan_section(block: dict[str, Any], result: dict[str, Any] | None) -> str:
+    """A plan claude proposed, under its own heading, with what the user decided."""
+    plan = (block.get("input") or {}).get("plan")
+    body = safe_markdown(plain_text(plan)) if isinstance(plan, str) and plan.strip() else "*(no plan text)*"
+    verdict = ""
+    if result is not None:
+        decision = "kept planning" if result.get("is_error") else "approved"
+        verdict = f"\n\n*The user {decision}: {escape_inline(plain_text(tool_result_text(result)))}*"
+    return f"#### Plan\n\n{body}{verdict}"
+
+
 def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
     kind = block.get("type")
     if kind == "text":
@@ -120,6 +147,10 @@ def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
         return details("Thinking", fenced(plain_text(str(block.get("thinking", "")))))
     if kind == "redacted_thinking":
         return details("Thinking (redacted)", "*The thinking was redacted by the API.*")
+    if kind == "tool_use" and block.get("name") == QUESTION_TOOL:
+        return _question_section(block, results.get(str(block.get("id"))))
+    if kind == "tool_use" and block.get("name") == PLAN_TOOL:
+        return _plan_section(block, results.get(str(block.get("id"))))
     if kind == "tool_use":
         tool_input = fenced(plain_text(pretty_json(block.get("input", {}))), "json")
         body = f"Input:\n\n{tool_input}\n\n{_result_section(results.get(str(block.get('id'))))}"
