@@ -100,3 +100,37 @@ def test_ctrl_c_stops_and_keeps_the_partial(run_env, project, data_dir, mock_api
     store = Store(data_dir)
     reply = store.messages(store.resolve("slowpoke").id)[-1]
     assert reply.role == "assistant" and reply.interrupted and "[2/20]" in reply.text
+
+
+def test_answer_flags_answer_questions_in_order(run_env, project, mock_api):
+    done = ccsess(run_env, project, "@@askmulti toppings", "--answer", "1,3")
+    assert done.returncode == 0, done.stderr
+    assert '"Which toppings do you want?"="Cheese, Basil"' in done.stdout
+    done = ccsess(run_env, project, "@@ask colour", "--answer", "sea green")
+    assert '"Which colour should the button be?"="sea green"' in done.stdout
+
+
+def test_a_question_without_a_terminal_is_declined_and_named(run_env, project, mock_api):
+    done = ccsess(run_env, project, "@@ask colour")
+    assert done.returncode == 0
+    assert 'claude asked "Which colour should the button be?" and got no answer' in done.stderr
+    assert "Tool said: No one can answer now" in done.stdout
+
+
+def test_a_question_is_asked_on_the_terminal(run_env, project, mock_api):
+    child = pexpect.spawn(sys.executable, ["-m", "ccsess", "run", "@@ask colour"], env=run_env, cwd=str(project),
+                          timeout=60, encoding="utf-8")
+    child.expect("claude asks: \\[Colour\\] Which colour should the button be\\?")
+    child.expect("2. Orange")
+    child.expect("empty line declines")
+    child.sendline("2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert '"Which colour should the button be?"="Orange"' in child.before
+
+
+def test_a_plan_without_a_terminal_keeps_planning(run_env, project, mock_api):
+    done = ccsess(run_env, project, "@@plan add it", "--permission-mode", "plan")
+    assert done.returncode == 0, done.stderr
+    assert "no one could review it here" in done.stderr and "Tool said: No one can review a plan now" in done.stdout

@@ -97,8 +97,8 @@ def test_list_human_table(capsys, sessions):
     code, out, _ = run(capsys, "list")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0].split() == ["ID", "NAME", "STATUS", "MODEL", "MSGS", "ACTIVE", "PROJECT"]
-    assert lines[1].startswith("abc11111  deploy fix") and "just now" in lines[1]
+    assert lines[0].split() == ["ID", "NAME", "STATUS", "MODEL", "MODE", "MSGS", "ACTIVE", "PROJECT"]
+    assert lines[1].startswith("abc11111  deploy fix") and "just now" in lines[1] and " default " in lines[1]
     assert lines[2].startswith("abd22222  docs 📚") and "opus" in lines[2]
     # The emoji is one character but two columns wide: the columns after it still line up on screen.
     assert lines[1].index(" new ") == lines[2].index(" new ") + 1

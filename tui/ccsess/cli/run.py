@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ccsess.cli.asking import NO_ONE_TO_ASK, NO_ONE_TO_REVIEW, Asker
 from ccsess.core.config import PERMISSION_MODES
 from ccsess.core.text import plain_text, tool_summary
 
@@ -41,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--project", metavar="DIR", help="project directory of a new session (default: here)")
     parser.add_argument("--permission-mode", metavar="M", choices=PERMISSION_MODES,
                         help=f"one of {', '.join(PERMISSION_MODES)}")
+    parser.add_argument("--answer", metavar="TEXT", action="append", default=[],
+                        help="an answer to a question claude asks, in order (repeat it; a number picks an option); "
+                             "without enough of them the question is asked on the terminal, if there is one")
     parser.set_defaults(func=handle_run)
 
 
@@ -128,14 +132,16 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
         if args.session is not None and args.model and args.model != session.model:
             engine.set_model(session.id, args.model)
         engine.send(session.id, prompt)
-        return _follow(engine, session.id, events, printer, ctx)
+        asker = Asker(args.answer, terminal=_is_tty(sys.stdin) and _is_tty(ctx.stderr), read_line=sys.stdin.readline,
+                      err=ctx.stderr)
+        return _follow(engine, session.id, events, printer, ctx, asker)
     finally:
         printer.finish()
         engine.shutdown(timeout=5.0)
 
 
 def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent], printer: _ReplyPrinter,
-            ctx: Any) -> int:
+            ctx: Any, asker: Asker) -> int:
     from ccsess.core.claude import events as ev
 
     failed = False
@@ -162,6 +168,18 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
                 engine.answer_permission(session_id, event.request_id, "deny", DENIED_HEADLESS)
                 ctx.err(f"denied {plain_text(event.tool_name)}: {tool_summary(event.tool_input, 200)} "
                         f"(permission mode does not allow it without asking)")
+            elif isinstance(event, ev.QuestionAsked):
+                answers = asker.answers(event.questions)
+                engine.answer_question(session_id, event.request_id, answers, NO_ONE_TO_ASK)
+                if answers is None:
+                    asked = "; ".join(q.question for q in event.questions)
+                    ctx.err(f"claude asked \"{plain_text(asked)}\" and got no answer (pass --answer, or run on a "
+                            "terminal)")
+            elif isinstance(event, ev.PlanProposed):
+                decision, note = asker.plan_decision(event.plan) or ("keep", NO_ONE_TO_REVIEW)
+                engine.answer_plan(session_id, event.request_id, decision, note)
+                if note == NO_ONE_TO_REVIEW:
+                    ctx.err("claude proposed a plan and no one could review it here; it keeps planning")
             elif isinstance(event, ev.PermissionDenied):
                 ctx.err(f"denied {plain_text(event.tool_name)} by the permission mode")
             elif isinstance(event, ev.ApiRetry):

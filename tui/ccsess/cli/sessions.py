@@ -172,6 +172,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
             escaped_line(s.name),
             s.status,
             escaped_line(s.model or "-"),
+            s.permission_mode,
             str(s.message_count),
             relative_time(s.last_active, spoken=True),
             escaped_line(_home(s.project)),
@@ -179,7 +180,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         for s in sessions
     ]
     _table(
-        ctx, ["ID", "NAME", "STATUS", "MODEL", "MSGS", "ACTIVE", "PROJECT"], rows, [0, 40, 0, 16, 0, 0, 50]
+        ctx, ["ID", "NAME", "STATUS", "MODEL", "MODE", "MSGS", "ACTIVE", "PROJECT"], rows,
+        [0, 40, 0, 16, 0, 0, 0, 50]
     )
     return 0
 

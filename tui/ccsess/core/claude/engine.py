@@ -140,9 +140,10 @@ class Engine:
     def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
         self._answer(session_id, lambda live: self.requests.answer_permission(live, request_id, decision, message))
 
-    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None) -> None:
+    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None,
+                        message: str = "") -> None:
         """Answer claude's question: ``answers`` maps each question's text to its answer; None declines."""
-        self._answer(session_id, lambda live: self.requests.answer_question(live, request_id, answers))
+        self._answer(session_id, lambda live: self.requests.answer_question(live, request_id, answers, message))
 
     def answer_plan(self, session_id: str, request_id: str, decision: str, note: str = "") -> None:
         """``approve``, ``approve_edits`` (and switch to acceptEdits) or ``keep`` planning (with ``note``)."""

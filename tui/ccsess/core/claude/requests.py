@@ -56,14 +56,15 @@ class UserRequests:
             answer = {"behavior": "allow", "updatedInput": ask.tool_input}
         _reply(live, ask, answer)
 
-    def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None) -> None:
-        """``answers`` maps each question's text to its answer; None declines."""
+    def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None,
+                        message: str = "") -> None:
+        """``answers`` maps each question's text to its answer; None declines (``message`` says why)."""
         ask = live.permission_requests.pop(request_id, None)
         if ask is None:
             return
         self.log(live.session_id, "question", tool_use_id=ask.tool_use_id, answers=answers)
         if answers is None:
-            _reply(live, ask, {"behavior": "deny", "message": asks.DECLINED})
+            _reply(live, ask, {"behavior": "deny", "message": message or asks.DECLINED})
         else:
             _reply(live, ask, asks.question_answer(ask.tool_input, answers))
 
