@@ -78,6 +78,7 @@ class ScriptedEngine:
         self.pending: dict[str, list[tuple[str, str]]] = {}
         self.states: dict[str, str] = {}
         self.released: list[str] = []
+        self.waiting: dict[str, list[ev.EngineEvent]] = {}  # requests a test says are waiting, oldest first
         self._sender = ThreadPoolExecutor(max_workers=1)
 
     # API ---------------------------------------------------------------------------------------------------
@@ -182,12 +183,27 @@ class ScriptedEngine:
 
     def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
         self.calls.append(("answer_permission", session_id, request_id, decision))
+        self._answered(session_id, request_id)
 
-    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None) -> None:
+    def answer_question(self, session_id: str, request_id: str, answers: dict[str, str] | None,
+                        message: str = "") -> None:
         self.calls.append(("answer_question", session_id, request_id, answers))
+        self._answered(session_id, request_id)
 
     def answer_plan(self, session_id: str, request_id: str, decision: str, note: str = "") -> None:
         self.calls.append(("answer_plan", session_id, request_id, decision, note))
+        self._answered(session_id, request_id)
+
+    def _answered(self, session_id: str, request_id: str) -> None:
+        left = [e for e in self.waiting.get(session_id, []) if e.request_id != request_id]
+        self.waiting[session_id] = left
+        self.emit(ev.ProcessStateChanged(session_id, "streaming", busy=True, waiting=len(left)))
+
+    def pending_requests(self, session_id: str) -> list[ev.EngineEvent]:
+        return list(self.waiting.get(session_id, []))
+
+    def waiting_sessions(self) -> list[str]:
+        return [sid for sid, events in self.waiting.items() if events]
 
     def set_permission_mode(self, session_id: str, mode: str) -> None:
         self.calls.append(("set_permission_mode", session_id, mode))

@@ -44,6 +44,7 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
     ("Switch model", "Pick the model for this session", "switch_model"),
     ("Permission mode", "Pick how much claude may do without asking (shift+tab cycles)", "pick_mode"),
+    ("Go to next waiting session", "The session whose question or request waits longest (alt+w)", "next_waiting"),
     ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
     ("Copy transcript", "Copy the whole transcript as Markdown", "copy_transcript"),
     ("Rename session", "Give this session another name", "rename"),
@@ -204,7 +205,7 @@ class CcsessApp(App):
         from ccsess.core.claude import events as ev
 
         if isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
-            self._ask_user(event)
+            self._request_arrived(event)
             return
         try:
             screen = self.main_screen
@@ -217,38 +218,63 @@ class CcsessApp(App):
                 if not self._exit and screen.is_attached:
                     raise
 
+    def _request_arrived(self, event: ev.PermissionRequested | ev.QuestionAsked | ev.PlanProposed) -> None:
+        """A request of the session on screen opens at once (unless a dialog is open); any other waits, shown in
+        the sidebar and the status line, until the user goes to its session."""
+        try:
+            screen = self.main_screen
+        except LookupError:
+            return
+        if screen.session_id == event.session_id and self.screen is screen:
+            self._ask_user(event)
+
+    def open_next_request(self, session_id: str) -> None:
+        """Open the oldest request of ``session_id`` still waiting for the user, if no dialog is open."""
+        engine = self.engine
+        if engine is None or self.screen is not self.main_screen:
+            return
+        pending = engine.pending_requests(session_id)
+        if pending:
+            self.call_later(self._ask_user, pending[0])
+
     def _ask_user(self, event: ev.PermissionRequested | ev.QuestionAsked | ev.PlanProposed) -> None:
-        """Open the screen that answers what claude asks: a tool permission, a question or a plan."""
+        """Open the screen that answers what claude asks: a tool permission, a question or a plan. Once it is
+        answered, the session's next waiting request (if any) opens."""
         from ccsess.app.screens.asks import PlanReview, QuestionCard
         from ccsess.app.screens.dialogs import PermissionDialog
         from ccsess.core.claude import events as ev
 
         engine = self.engine
-        if engine is None:
-            return
+        if engine is None or self.screen is not self.main_screen:
+            return  # a dialog is open; this request waits for the one before it to be answered
         sid, request_id = event.session_id, event.request_id
         name = sid
         try:
             name = self.store.get_session(sid).name
         except StoreError:
             pass
+
+        def then_next(_: None) -> None:
+            if self.main_screen.session_id == sid:
+                self.open_next_request(sid)
+
         if isinstance(event, ev.QuestionAsked):
             def answered(answers: dict[str, str] | None) -> None:
                 self.call_engine("Could not answer the question",
-                                 lambda: engine.answer_question(sid, request_id, answers))
+                                 lambda: engine.answer_question(sid, request_id, answers), then_next)
 
             self.push_screen(QuestionCard(name, event.questions), answered)
         elif isinstance(event, ev.PlanProposed):
             def decided(choice: tuple[str, str] | None) -> None:
                 decision, note = choice or ("keep", "")
                 self.call_engine("Could not answer the plan",
-                                 lambda: engine.answer_plan(sid, request_id, decision, note))
+                                 lambda: engine.answer_plan(sid, request_id, decision, note), then_next)
 
             self.push_screen(PlanReview(name, event.plan), decided)
         else:
             def allowed(decision: str | None) -> None:
                 self.call_engine("Could not answer the permission request",
-                                 lambda: engine.answer_permission(sid, request_id, decision or "deny"))
+                                 lambda: engine.answer_permission(sid, request_id, decision or "deny"), then_next)
 
             self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), allowed)
 

@@ -17,6 +17,7 @@ SCREEN_BINDINGS = [
     Binding("ctrl+s", "export", "Export", id="export"),
     Binding("ctrl+o", "switch_model", "Model", id="switch_model"),
     Binding("shift+tab", "cycle_mode", "Mode", id="cycle_mode", priority=True),
+    Binding("alt+w", "next_waiting", "Waiting", id="next_waiting", priority=True),
     Binding("ctrl+f", "focus_filter", "Find", id="focus_filter", show=False),
     Binding("ctrl+g", "search_messages", "Search", id="search", show=False),
     Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),

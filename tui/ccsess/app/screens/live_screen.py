@@ -122,6 +122,8 @@ class LiveScreen(Screen):
         self.update_status()
         self.update_prompt_state()
         self.refresh_bindings()
+        if session_id is not None:
+            self.app.open_next_request(session_id)
 
     def live_state(self, session_id: str) -> ev.ProcessStateChanged:
         return self.live_states.get(session_id) or ev.ProcessStateChanged(session_id, "cold")
@@ -142,6 +144,8 @@ class LiveScreen(Screen):
         state, detail = live.state, live.detail
         if not live.busy and session.status == "failed":
             state, detail = "failed", ""
+        elif live.waiting:
+            state, detail = "waiting", "for you"
         status.info = StatusInfo(
             model=session.model or self.app.config.default_model or "default",
             permission_mode=session.permission_mode,
@@ -151,6 +155,7 @@ class LiveScreen(Screen):
             input_tokens=session.totals.input_tokens,
             output_tokens=session.totals.output_tokens,
             session_name=session.name,
+            waiting=sum(1 for s in self.live_states.values() if s.waiting),
         )
 
     def update_prompt_state(self) -> None:
@@ -158,6 +163,8 @@ class LiveScreen(Screen):
         self.prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_waiting":
+            return any(s.waiting for s in self.live_states.values())
         if action == "stop":
             return self.is_busy(self.session_id)
         if action == "flip_version":
@@ -224,9 +231,9 @@ class LiveScreen(Screen):
         current = sid == self.session_id
         conversation = self.conversation
         match event:
-            case ev.ProcessStateChanged(state=state):
+            case ev.ProcessStateChanged(state=state, waiting=waiting):
                 self.live_states[sid] = event
-                self.sidebar.set_state(sid, state)
+                self.sidebar.set_state(sid, "waiting" if waiting else state)
             case ev.PromptStored(message=message) if current:
                 await conversation.append_message(message)
                 conversation.anchor()
@@ -273,7 +280,7 @@ class LiveScreen(Screen):
                 self.refresh_session_row(sid)
                 if current:
                     self.reload_session()
-        if current:
+        if current or isinstance(event, ev.ProcessStateChanged):  # the status line counts waiting sessions
             self.update_status()
             self.update_prompt_state()
         if isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):

@@ -153,6 +153,18 @@ class MainScreen(LiveScreen):
             self.app.push_screen(CommandPalette(providers=[ModelProvider], placeholder="Model (type any name)…",
                                                 id="model-picker"))
 
+    async def action_next_waiting(self) -> None:
+        """Go to the session whose request has waited longest, and open it."""
+        engine = self.app.engine
+        waiting = engine.waiting_sessions() if engine is not None else []
+        if not waiting:
+            self.notify("No session is waiting for you.", timeout=3)
+            return
+        if waiting[0] != self.session_id:
+            await self.open_session(waiting[0])
+        else:
+            self.app.open_next_request(waiting[0])
+
     def action_cycle_mode(self) -> None:
         """shift+tab: the next permission mode, as in Claude Code (default, acceptEdits, plan)."""
         session = self.session

@@ -35,6 +35,7 @@ def name_width(inner_width: int) -> int:
 ICONS: dict[str, tuple[str, str]] = {
     "streaming": ("▶", "$accent"),
     "retrying": ("↻", "$warning"),
+    "waiting": ("?", "bold $warning"),
     "live": ("●", "$success"),
     "failed": ("✗", "$error"),
     "branch": ("⑂", "$secondary"),
@@ -61,6 +62,8 @@ class ListedSession(Protocol):
 
 def session_icon(session: ListedSession, process_state: str | None) -> str:
     """Which icon a session gets: what its process is doing first, then what is stored about it."""
+    if process_state == "waiting":
+        return "waiting"
     if process_state in ("streaming", "stopping"):
         return "streaming"
     if process_state == "retrying":

@@ -19,6 +19,7 @@ STATE_STYLES = {
     "retrying": "bold $warning",
     "stopping": "$warning",
     "failed": "bold $error",
+    "waiting": "bold $warning",
 }
 
 
@@ -32,6 +33,7 @@ class StatusInfo:
     input_tokens: int = 0
     output_tokens: int = 0
     session_name: str = ""
+    waiting: int = 0  # sessions waiting for the user, this one included
 
 
 class StatusLine(Static):
@@ -56,4 +58,6 @@ class StatusLine(Static):
             (f"${info.cost_usd:.4f}", "$text"),
             (" │ ", "$panel-lighten-2"),
             (f"{format_tokens(info.input_tokens)} in · {format_tokens(info.output_tokens)} out", "$text"),
+            *((" │ ", "$panel-lighten-2"), (f"{info.waiting} waiting (alt+w)", "bold $warning"))
+            if info.waiting else (),
         )

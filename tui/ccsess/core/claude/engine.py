@@ -190,6 +190,19 @@ class Engine:
             live = self.pool.get(session_id)
             return live.state if live is not None else "cold"
 
+    def pending_requests(self, session_id: str) -> list[ev.EngineEvent]:
+        """The requests of the session still waiting for the user (permissions, questions, plans), oldest first."""
+        with self._lock:
+            live = self.pool.get(session_id)
+            return list(live.request_events.values()) if live is not None else []
+
+    def waiting_sessions(self) -> list[str]:
+        """Sessions with requests waiting for the user, the one whose oldest request waits longest first."""
+        with self._lock:
+            waiting = [(min(live.request_since.values()), sid) for sid in self.pool.session_ids()
+                       if (live := self.pool.get(sid)) is not None and live.request_since]
+        return [sid for _, sid in sorted(waiting)]
+
     def pid(self, session_id: str) -> int | None:
         """The process id of the session's claude while one runs."""
         with self._lock:
@@ -371,6 +384,8 @@ class Engine:
             live.recorder = None
             live.turn = None
         live.permission_requests.clear()
+        live.request_events.clear()
+        live.request_since.clear()
         live.touch()
         self._set_state(live, "warm")
         if failure is not None:

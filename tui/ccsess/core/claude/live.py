@@ -33,6 +33,9 @@ class LiveSession:
     last_used: float = field(default_factory=time.monotonic)
     cost_seen: float = 0.0
     permission_requests: dict[str, PermissionAsk] = field(default_factory=dict)
+    # The event each waiting request was reported with, oldest first, so the UI can open it when it gets to it.
+    request_events: dict[str, Any] = field(default_factory=dict)
+    request_since: dict[str, float] = field(default_factory=dict)
     control_waiters: dict[str, Any] = field(default_factory=dict)
     closing: bool = False
     turn: PendingTurn | None = None

@@ -6,6 +6,7 @@ answer goes back as the matching ``control_response``. Every method is called wi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,12 +40,14 @@ class UserRequests:
             event = ev.PermissionRequested(sid, ask.request_id, ask.tool_name, ask.tool_input, ask.description,
                                            ask.tool_use_id, ask.blocked_path, ask.suggestions)
         live.permission_requests[ask.request_id] = ask
+        live.request_events[ask.request_id] = event
+        live.request_since[ask.request_id] = time.monotonic()
         self.emit(event)
 
     def answer_permission(self, live: LiveSession, request_id: str, decision: str, message: str = "") -> None:
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
-        ask = live.permission_requests.pop(request_id, None)
+        ask = self._take(live, request_id)
         if ask is None:
             return
         if decision == "allow_session":
@@ -59,7 +62,7 @@ class UserRequests:
     def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None,
                         message: str = "") -> None:
         """``answers`` maps each question's text to its answer; None declines (``message`` says why)."""
-        ask = live.permission_requests.pop(request_id, None)
+        ask = self._take(live, request_id)
         if ask is None:
             return
         self.log(live.session_id, "question", tool_use_id=ask.tool_use_id, answers=answers)
@@ -71,11 +74,18 @@ class UserRequests:
     def answer_plan(self, live: LiveSession, request_id: str, decision: str, note: str = "") -> None:
         if decision not in asks.PLAN_DECISIONS:
             raise ValueError(f"decision must be one of {', '.join(asks.PLAN_DECISIONS)}")
-        ask = live.permission_requests.pop(request_id, None)
+        ask = self._take(live, request_id)
         if ask is None:
             return
         self.log(live.session_id, "plan", tool_use_id=ask.tool_use_id, decision=decision, note=note)
         _reply(live, ask, asks.plan_answer(ask.tool_input, decision, note))
+
+
+    @staticmethod
+    def _take(live: LiveSession, request_id: str) -> PermissionAsk | None:
+        live.request_events.pop(request_id, None)
+        live.request_since.pop(request_id, None)
+        return live.permission_requests.pop(request_id, None)
 
 
 def _reply(live: LiveSession, ask: PermissionAsk, answer: dict[str, Any]) -> None:
