@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccsess.core.claude.asks import Question
+from ccsess.core.claude.protocol import PermissionAsk
 from ccsess.core.models import Message, Session
 
 
@@ -94,14 +95,9 @@ class PermissionDenied(EngineEvent):
 
 
 @dataclass(frozen=True)
-class PermissionRequested(EngineEvent):
-    request_id: str
-    tool_name: str
-    tool_input: dict[str, Any]
-    description: str = ""
-    tool_use_id: str = ""
-    blocked_path: str = ""
-    suggestions: tuple[dict[str, Any], ...] = ()
+class PermissionRequested(PermissionAsk, EngineEvent):
+    """claude asks to use a tool; answer with ``Engine.answer_permission``. The request's fields follow
+    ``session_id``."""
 
 
 @dataclass(frozen=True)
