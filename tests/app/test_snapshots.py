@@ -85,6 +85,18 @@ def test_permission_dialog(snap_compare, tmp_path):
     assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=ask)
 
 
+def test_edit_diff_dialog(snap_compare, tmp_path):
+    async def ask(pilot) -> None:
+        await open_demo(pilot)
+        pilot.app.emit_engine_event(ev.PermissionRequested("demo0001", "req-2", "Edit", {
+            "file_path": f"{PROJECT}/dates.py",
+            "old_string": "def parse_date(text):\n    return datetime.strptime(text, \"%d/%m/%Y\")",
+            "new_string": "def parse_date(text):\n    text = text.strip()\n    return datetime.strptime(text, \"%Y-%m-%d\")"}))
+        await pilot.pause()
+
+    assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=ask)
+
+
 def test_question_card(snap_compare, tmp_path):
     async def ask(pilot) -> None:
         await open_demo(pilot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ccsess.core.claude import events as ev
+from ccsess.core.claude.requests import rule_text, suggested_rules
 from ccsess.core.transfer.export import export_session
 from support.engine_kit import kit  # noqa: F401 - fixture
 from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION, tool_results
@@ -110,3 +111,18 @@ def test_the_permission_mode_switches_while_claude_runs(kit, mock_api):
     assert not kit.of_type(ev.PermissionRequested, sid), "acceptEdits lets claude touch files in the project"
     assert (kit.project / "edited.txt").exists()
     assert any(e.kind == "mode_change" for e in kit.store.events(sid))
+
+
+def test_always_allow_the_suggested_rule(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@tool:touch ruled.txt")
+    asked = kit.wait_type(ev.PermissionRequested, sid)
+    rules = suggested_rules(asked)
+    assert rules and rule_text(rules[0]) == "Bash(touch ruled.txt)", asked.suggestions
+    engine.answer_permission(sid, asked.request_id, "allow_rule")
+    kit.wait_type(ev.TurnFinished, sid)
+    (kit.project / "ruled.txt").unlink()
+    kit.turn(sid, "@@tool:touch ruled.txt")
+    assert len(kit.of_type(ev.PermissionRequested, sid)) == 1, "claude kept the rule and did not ask again"
+    assert (kit.project / "ruled.txt").exists()

@@ -243,6 +243,7 @@ class CcsessApp(App):
         from ccsess.app.screens.asks import PlanReview, QuestionCard
         from ccsess.app.screens.dialogs import PermissionDialog
         from ccsess.core.claude import events as ev
+        from ccsess.core.claude.requests import rule_text, suggested_rules
 
         engine = self.engine
         if engine is None or self.screen is not self.main_screen:
@@ -276,7 +277,10 @@ class CcsessApp(App):
                 self.call_engine("Could not answer the permission request",
                                  lambda: engine.answer_permission(sid, request_id, decision or "deny"), then_next)
 
-            self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description), allowed)
+            rules = suggested_rules(event)
+            self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description,
+                                              blocked_path=event.blocked_path,
+                                              rule=", ".join(rule_text(r) for r in rules)), allowed)
 
     def call_engine(self, what: str, call: Callable[[], T],
                     then: Callable[[T], Awaitable[None] | None] | None = None) -> None:

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from typing import Any
 
-from ccsess.core.text import visible_text
-
-
-def pretty_input(tool_input: Any) -> str:
-    """A tool's input as readable text: a command as is, anything else as indented JSON."""
-    if isinstance(tool_input, dict) and set(tool_input) <= {"command", "description", "timeout"}:
-        if isinstance(tool_input.get("command"), str):
-            return visible_text(tool_input["command"])
-    return visible_text(json.dumps(tool_input, indent=2, ensure_ascii=False))
 
 
 def short_path(path: str) -> str:

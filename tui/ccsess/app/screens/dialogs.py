@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ccsess.app.formatting import pretty_input
+from ccsess.app.widgets.tool_preview import tool_preview
 from ccsess.core.text import visible_text
 
 
@@ -174,32 +174,44 @@ class PermissionDialog(_Dialog):
     BINDINGS = [
         Binding("a", "decide('allow')", "Allow once"),
         Binding("s", "decide('allow_session')", "Allow for session"),
+        Binding("r", "decide('allow_rule')", "Always allow the rule"),
         Binding("d,escape", "decide('deny')", "Deny"),
     ]
 
-    def __init__(self, session_name: str, tool_name: str, tool_input: Any, description: str = "") -> None:
+    def __init__(self, session_name: str, tool_name: str, tool_input: Any, description: str = "", *,
+                 blocked_path: str = "", rule: str = "") -> None:
         super().__init__(id="permission-dialog")
         self._session_name = session_name
         self._tool_name = tool_name
         self._tool_input = tool_input
         self._description = description
+        self._blocked_path = blocked_path
+        self._rule = rule
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog permission"):
             yield Label(Content.assemble("Allow ", (visible_text(self._tool_name), "bold"), "?"), classes="dialog-title")
             yield Static(Content(f"claude wants to use a tool in “{visible_text(self._session_name)}”."),
                          classes="dialog-text")
-            if self._description:
+            if self._description and self._tool_name != "Bash":
                 yield Static(Content(visible_text(self._description)), classes="dialog-text")
+            if self._blocked_path:
+                yield Static(Content.assemble(("outside the allowed folders: ", "$text-warning"),
+                                              visible_text(self._blocked_path)), classes="dialog-text")
             with VerticalScroll(classes="tool-input"):
-                yield Static(Content(pretty_input(self._tool_input)))
+                yield Static(tool_preview(self._tool_name, self._tool_input))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content("Allow once [a]"), variant="primary", id="allow")
-                yield Button(Content("Allow for session [s]"), id="allow_session")
+                yield Button(Content(f"Allow {visible_text(self._tool_name)} for session [s]"), id="allow_session")
+                if self._rule:
+                    yield Button(Content(f"Always allow {visible_text(self._rule)} [r]"), id="allow_rule")
                 yield Button(Content("Deny [d]"), variant="error", id="deny")
 
     def on_mount(self) -> None:
         self.query_one("#allow", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self._rule) or parameters != ("allow_rule",)
 
     def action_decide(self, decision: str) -> None:
         self.dismiss(decision)

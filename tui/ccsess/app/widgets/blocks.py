@@ -8,7 +8,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ccsess.app.formatting import pretty_input
+from ccsess.app.widgets.tool_preview import tool_preview
 from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, describe_questions, read_questions
 from ccsess.core.models import tool_result_text
 from ccsess.core.text import one_line, tool_summary, visible_text
@@ -54,17 +54,17 @@ class ToolCallView(Collapsible):
         self.tool_input = tool_input if tool_input is not None else {}
         self._partial_json = ""
         self.result_text: str | None = None
-        self._input = Static(Content(self._input_text(self.tool_input)) if self.tool_input else "",
+        self._input = Static(self._input_view(self.tool_input) if self.tool_input else "",
                              classes="tool-input")
         self._result = Static(Content("waiting for the result…"), classes="tool-result")
         super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
 
-    def _input_text(self, tool_input: Any) -> str:
+    def _input_view(self, tool_input: Any) -> Content:
         if self.tool_name == QUESTION_TOOL:
-            return visible_text(describe_questions(tool_input, self.result_text))
+            return Content(visible_text(describe_questions(tool_input, self.result_text)))
         if self.tool_name == PLAN_TOOL and isinstance(tool_input, dict) and isinstance(tool_input.get("plan"), str):
-            return visible_text(tool_input["plan"])
-        return pretty_input(tool_input)
+            return Content(visible_text(tool_input["plan"]))
+        return tool_preview(self.tool_name, tool_input)
 
     def _make_title(self) -> Content:
         if self.tool_name == QUESTION_TOOL:
@@ -103,7 +103,7 @@ class ToolCallView(Collapsible):
 
     def set_input(self, tool_input: Any) -> None:
         self.tool_input = tool_input
-        self._input.update(Content(self._input_text(tool_input)))
+        self._input.update(self._input_view(tool_input))
         self.title = self._make_title()
 
     def set_result(self, block: dict[str, Any]) -> None:
@@ -114,7 +114,7 @@ class ToolCallView(Collapsible):
         self._result.update(Content(shown or "(no output)"))
         self.set_class(bool(block.get("is_error")), "-error")
         if self.tool_name == QUESTION_TOOL:
-            self._input.update(Content(self._input_text(self.tool_input)))
+            self._input.update(self._input_view(self.tool_input))
         self.title = self._make_title()
 
 

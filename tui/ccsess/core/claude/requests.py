@@ -15,7 +15,18 @@ from ccsess.core.claude import events as ev
 from ccsess.core.claude.live import LiveSession
 from ccsess.core.claude.protocol import PermissionAsk
 
-DECISIONS = ("allow", "allow_session", "deny")
+DECISIONS = ("allow", "allow_session", "allow_rule", "deny")
+
+
+def suggested_rules(ask: PermissionAsk) -> list[dict[str, Any]]:
+    """The permission rules claude suggests for a request (``addRules`` suggestions), e.g. Bash ``touch f.txt``."""
+    return [rule for s in ask.suggestions if s.get("type") == "addRules" and s.get("behavior", "allow") == "allow"
+            for rule in s.get("rules") or [] if isinstance(rule, dict) and rule.get("toolName")]
+
+
+def rule_text(rule: dict[str, Any]) -> str:
+    content = rule.get("ruleContent")
+    return f"{rule.get('toolName')}({content})" if content else str(rule.get("toolName"))
 
 
 class UserRequests:
@@ -57,6 +68,11 @@ class UserRequests:
             answer = {"behavior": "deny", "message": message or "The user denied this tool call."}
         else:
             answer = {"behavior": "allow", "updatedInput": ask.tool_input}
+        rules = suggested_rules(ask)
+        if decision == "allow_rule" and rules:
+            # claude keeps the rule for the rest of its session and asks no more for calls it covers.
+            answer["updatedPermissions"] = [{"type": "addRules", "rules": rules, "behavior": "allow",
+                                             "destination": "session"}]
         _reply(live, ask, answer)
 
     def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None,
