@@ -404,9 +404,8 @@ async def test_permission_request_opens_modal_and_answers(seeded):
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "tools001")
         app.emit_engine_event(ev.PermissionRequested("tools001", "req-1", "Bash", {"command": "rm -rf build"}))
-        await pilot.pause()
-        assert isinstance(app.screen, PermissionDialog)
-        assert "rm -rf build" in screen_text(app) and "Allow for session" in screen_text(app)
+        await wait_until(pilot, lambda: "rm -rf build" in screen_text(app))
+        assert isinstance(app.screen, PermissionDialog) and "Allow Bash for session" in screen_text(app)
         await pilot.press("s")
         await pilot.pause()
         assert ("answer_permission", "tools001", "req-1", "allow_session") in app.engine.calls
