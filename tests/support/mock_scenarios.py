@@ -173,6 +173,17 @@ def build_plan(body: dict, number: int, should_fail: Callable[[int, int | None, 
         plan.add_text("I have a question first.")
         plan.add_tool_call("AskUserQuestion", {"questions": [question]})
         return plan
+    if prompt.startswith("SUBTASK:"):
+        plan.add_text(f"subagent says 42 ({prompt})")
+        return plan
+    if "@@agent" in prompt:
+        plan.add_text("Starting a helper.")
+        agent = {"description": "compute answer", "prompt": "SUBTASK: compute the answer",
+                 "subagent_type": "general-purpose"}
+        if "@@agentfg" in prompt:
+            agent["run_in_background"] = False
+        plan.add_tool_call("Agent", agent)
+        return plan
     if "@@plan" in prompt:
         plan.add_text("Here is my plan.")
         plan.add_tool_call("ExitPlanMode", {"plan": PLAN})

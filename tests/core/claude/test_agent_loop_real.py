@@ -126,3 +126,18 @@ def test_always_allow_the_suggested_rule(kit, mock_api):
     kit.turn(sid, "@@tool:touch ruled.txt")
     assert len(kit.of_type(ev.PermissionRequested, sid)) == 1, "claude kept the rule and did not ask again"
     assert (kit.project / "ruled.txt").exists()
+
+
+def test_a_turn_claude_starts_by_itself_after_a_background_agent_is_kept(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@agent please")
+    first = kit.wait_type(ev.TurnFinished, sid, timeout=90)
+    assert not first.is_error
+    started = kit.wait_for(lambda e: isinstance(e, ev.TurnStarted) and e.session_id == sid and not e.prompt_message_id,
+                           timeout=90)
+    assert started is not None
+    kit.wait_type(ev.TurnFinished, sid, timeout=90)
+    replies = kit.assistant_texts(sid)
+    assert replies[-1].startswith("Echo #") or "Tool said" in replies[-1], replies
+    assert len(kit.store.messages(sid)) >= 4, "the self-started turn's reply is stored"

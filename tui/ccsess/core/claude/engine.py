@@ -349,6 +349,12 @@ class Engine:
             recorder.handle(item)
 
     def _on_init(self, live: LiveSession, item: st.Init) -> None:
+        if live.recorder is None and not live.closing:
+            # claude started a turn by itself (a background agent it launched has finished): record it too.
+            live.recorder = TurnRecorder(self.store, live.session_id, self.emit, prompt_message_id=None,
+                                         claude_session_id=live.claude_session_id, cost_base=live.cost_seen)
+            self.emit(ev.TurnStarted(live.session_id, ""))
+            self._set_state(live, "streaming")
         if live.claude_session_id is None and item.session_id:
             live.claude_session_id = item.session_id
             self.store.update_session(live.session_id, claude_session_id=item.session_id, pending_fork=None)

@@ -83,7 +83,7 @@ class TurnRecorder:
         session_id: str,
         emit: Callable[[ev.EngineEvent], None],
         *,
-        prompt_message_id: str,
+        prompt_message_id: str | None,
         claude_session_id: str | None = None,
         version_group: str | None = None,
         version: int = 0,
