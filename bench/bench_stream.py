@@ -109,6 +109,7 @@ class KeyProbe:
         self.app = app
         self.interval = interval
         self.posted: dict[int, float] = {}
+        self.handled_at: dict[int, float] = {}
         self.latencies: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -126,7 +127,8 @@ class KeyProbe:
             self._stop.wait(self.interval)
 
     def handled(self, number: int) -> None:
-        self.latencies.append(time.perf_counter() - self.posted[number])
+        self.handled_at[number] = time.perf_counter()
+        self.latencies.append(self.handled_at[number] - self.posted[number])
 
     def stop(self) -> float:
         """Stop posting; the worst latency in ms (keys not yet handled count up to now)."""

@@ -276,14 +276,15 @@ class ConversationView(VerticalScroll):
         """Add a stored message (the user's prompt, a marker) at the bottom, once."""
         if message.id in self._shown_ids:
             return None
-        await self.query_children(EmptyState).remove()
         views = self._views_for([message])
         if not views:
             return None
-        if self._live is not None:
-            await self.mount_all(views, before=self._live)
-        else:
-            await self.mount_all(views)
+        # One layout for both changes: the empty state goes as the first message comes.
+        with self.app.batch_update():
+            removed = self.query_children(EmptyState).remove()
+            mounted = self.mount_all(views, before=self._live) if self._live is not None else self.mount_all(views)
+        await removed
+        await mounted
         return views[0]
 
     async def live(self) -> MessageView:
