@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,10 +19,21 @@ from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
-from ccsess.core.claude import events as ev
 from ccsess.core.models import Session
 from ccsess.core.text import one_line
 from ccsess.core.errors import StoreError
+
+
+if TYPE_CHECKING:
+    from ccsess.core.claude import events as ev
+
+
+def engine_events() -> ModuleType:
+    """The engine's event classes, imported when the first session opens or the first event arrives: building
+    their dataclasses takes tens of milliseconds that the first frame does not wait for."""
+    from ccsess.core.claude import events
+
+    return events
 
 
 EMPTY_TEXT = (
@@ -126,13 +139,13 @@ class LiveScreen(Screen):
             self.app.open_next_request(session_id)
 
     def live_state(self, session_id: str) -> ev.ProcessStateChanged:
-        return self.live_states.get(session_id) or ev.ProcessStateChanged(session_id, "cold")
+        return self.live_states.get(session_id) or engine_events().ProcessStateChanged(session_id, "cold")
 
     def is_busy(self, session_id: str | None) -> bool:
         if session_id is None:
             return False
         live = self.live_state(session_id)
-        return live.busy or live.state in ev.BUSY_STATES
+        return live.busy or live.state in engine_events().BUSY_STATES
 
     def update_status(self) -> None:
         session = self.session
@@ -227,6 +240,7 @@ class LiveScreen(Screen):
     # Engine events -------------------------------------------------------------------------------------------
 
     async def handle_engine_event(self, event: ev.EngineEvent) -> None:
+        ev = engine_events()
         sid = event.session_id
         current = sid == self.session_id
         conversation = self.conversation

@@ -8,8 +8,6 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ccsess.app.widgets.tool_preview import tool_preview
-from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, describe_questions, read_questions
 from ccsess.core.models import tool_result_text
 from ccsess.core.text import one_line, tool_summary, visible_text
 
@@ -60,6 +58,10 @@ class ToolCallView(Collapsible):
         super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
 
     def _input_view(self, tool_input: Any) -> Content:
+        # Imported here, not at start-up: the first frame does not need them.
+        from ccsess.app.widgets.tool_preview import tool_preview
+        from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, describe_questions
+
         if self.tool_name == QUESTION_TOOL:
             return Content(visible_text(describe_questions(tool_input, self.result_text)))
         if self.tool_name == PLAN_TOOL and isinstance(tool_input, dict) and isinstance(tool_input.get("plan"), str):
@@ -67,6 +69,8 @@ class ToolCallView(Collapsible):
         return tool_preview(self.tool_name, tool_input)
 
     def _make_title(self) -> Content:
+        from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, read_questions
+
         if self.tool_name == QUESTION_TOOL:
             answers = answers_in_result(self.result_text or "")
             asked = [q.question for q in read_questions(self.tool_input)]
@@ -113,7 +117,7 @@ class ToolCallView(Collapsible):
             text[:RESULT_PREVIEW_CHARS] + f"\n… {len(text) - RESULT_PREVIEW_CHARS:,} more characters")
         self._result.update(Content(shown or "(no output)"))
         self.set_class(bool(block.get("is_error")), "-error")
-        if self.tool_name == QUESTION_TOOL:
+        if self.tool_name == "AskUserQuestion":  # its answers are drawn with the questions
             self._input.update(self._input_view(self.tool_input))
         self.title = self._make_title()
 
