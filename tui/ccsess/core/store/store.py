@@ -193,9 +193,9 @@ class Store:
 
     def save_first_screen(self, sessions: list[SessionSummary] | None = None) -> None:
         """Save what the next window shows before it reads the index: the first screen of ``sessions`` (a list
-        ``list_summaries`` just made), or, without them, of the store's list when the saved one is stale."""
+        ``list_summaries`` just made), or, without them, of the store's list when this store changed it."""
         if sessions is None:
-            if self.recent_view() is not None:
+            if not self._index.written or self.recent_view() is not None:
                 return
             sessions = self.list_summaries()
         self.save_recent_view(first_screen(sessions))
