@@ -9,19 +9,11 @@ from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core.claude import events as ev
 from ccsess.core.claude.asks import read_questions
 from ccsess.core.config import Config
-from support.app_kit import build_app, message, screen_text, seed_store, wait_until
+from support.app_kit import message, screen_text, wait_until
 from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION
 
 SIZE = (120, 36)
 SID = "tools001"
-
-
-@pytest.fixture
-def app(data_dir, tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    store, _ = seed_store(data_dir, project)
-    return build_app(store)
 
 
 async def ask(app, pilot, *questions) -> QuestionCard:

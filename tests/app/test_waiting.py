@@ -3,23 +3,14 @@ goes to it."""
 
 from __future__ import annotations
 
-import pytest
 
 from ccsess.app.screens.dialogs import PermissionDialog
 from ccsess.app.screens.main import MainScreen
 from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core.claude import events as ev
-from support.app_kit import build_app, screen_text, seed_store, wait_until
+from support.app_kit import screen_text, wait_until
 
 SIZE = (120, 36)
-
-
-@pytest.fixture
-def app(data_dir, tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    store, _ = seed_store(data_dir, project)
-    return build_app(store)
 
 
 def request(app, session_id: str, request_id: str, command: str) -> ev.PermissionRequested:
