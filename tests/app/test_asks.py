@@ -9,7 +9,7 @@ from ccsess.app.widgets.status_line import StatusLine
 from ccsess.core.claude import events as ev
 from ccsess.core.claude.asks import read_questions
 from ccsess.core.config import Config
-from support.app_kit import message, screen_text, wait_until
+from support.app_kit import message, notified, run_palette, screen_text, wait_until
 from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION
 
 SIZE = (120, 36)
@@ -137,3 +137,18 @@ async def test_an_answered_question_and_a_plan_show_compactly_in_the_transcript(
         shown = screen_text(app)
         assert f"Question  {QUESTION['question']}  → Teal" in shown
         assert "Plan  Plan" in shown and '"questions"' not in shown
+
+
+async def test_a_rule_allowed_for_the_session_is_revoked_from_the_palette(app):
+    app.store.update_session(SID, allowed_tools=["Bash", "Bash(npm test)"])
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main_screen.open_session(SID)
+        await run_palette(pilot, "Revoke an allowed tool")
+        await pilot.press(*"npm")
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.get_session(SID).allowed_tools == ["Bash"])
+        assert ("revoke_rule", SID, "Bash(npm test)") in app.engine.calls
+        await wait_until(pilot, lambda: notified(app, "claude asks again before Bash(npm test)"))
+        app.store.update_session(SID, allowed_tools=[])
+        assert not app.main_screen.check_action("revoke_rule", ()), "nothing to revoke, no command"

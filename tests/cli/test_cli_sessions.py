@@ -110,15 +110,17 @@ def test_list_empty(capsys, data_dir):
     assert run(capsys, "list", "--json")[1].strip() == "[]"
 
 
-def test_show_human_and_json(capsys, sessions):
+def test_show_human_and_json(capsys, sessions, data_dir):
+    Store(data_dir).update_session("abc11111", allowed_tools=["Bash(npm test)", "Edit"])
     code, out, err = run(capsys, "show", "deploy")
     assert code == 0 and err == ""
     assert "abc11111" in out and "deploy fix" in out and "2 messages" in out
+    assert "allowed tools:   Bash(npm test), Edit" in out
     assert "\x1b" not in out and "\\x1b" in out, "escapes in model/user text are shown, never sent raw"
 
     code, out, _ = run(capsys, "show", "abc1", "--json")
     data = json.loads(out)
-    assert LIST_KEYS <= data.keys()
+    assert LIST_KEYS <= data.keys() and data["allowed_tools"] == ["Bash(npm test)", "Edit"]
     assert [m["id"] for m in data["messages"]] == ["u1", "r1"]
     assert data["messages"][0]["blocks"][0]["text"] == "hello\x1b[2J"
     assert data["messages"][1]["created"].endswith("Z")

@@ -88,6 +88,26 @@ def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
         shown = terminal.wait_for("Echo #1: hello from tmux")
         assert "\x1b" not in shown
         terminal.wait_for("warm")
+
+        # A question: the card opens, the digit 2 answers it at once, claude receives the answer.
+        terminal.keys("@@ask pick a colour", literal=True)
+        terminal.keys("Enter")
+        terminal.wait_for("2. Orange")
+        terminal.keys("2")
+        terminal.wait_for('="Orange"')
+        terminal.wait_for("warm")
+
+        # A plan: shift+tab twice reaches plan mode, the review opens, `a` approves it.
+        terminal.keys("BTab")
+        terminal.wait_for("mode acceptEdits")
+        terminal.keys("BTab")
+        terminal.wait_for("mode plan")
+        terminal.keys("@@plan the button", literal=True)
+        terminal.keys("Enter")
+        terminal.wait_for("Wire it to save()")
+        terminal.keys("a")
+        terminal.wait_for("Tool said: User has approved")
+        terminal.wait_for("warm")
         terminal.keys("C-q")
         terminal.wait_closed()
 

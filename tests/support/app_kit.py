@@ -210,6 +210,11 @@ class ScriptedEngine:
         self.store.update_session(session_id, permission_mode=mode)
         self.emit(ev.ModeChanged(session_id, mode))
 
+    def revoke_rule(self, session_id: str, rule: str) -> None:
+        self.calls.append(("revoke_rule", session_id, rule))
+        allowed = self.store.get_session(session_id).allowed_tools
+        self.store.update_session(session_id, allowed_tools=[r for r in allowed if r != rule])
+
     def state(self, session_id: str) -> str:
         return "streaming" if session_id in self._streaming else self.states.get(session_id, "cold")
 

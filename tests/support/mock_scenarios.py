@@ -175,12 +175,14 @@ def build_plan(body: dict, number: int, should_fail: Callable[[int, int | None, 
         return plan
     if prompt.startswith("SUBTASK:"):
         plan.add_text(f"subagent says 42 ({prompt})")
+        if "@@read" in prompt:
+            plan.add_tool_call("Read", {"file_path": "notes.txt"})
         return plan
     if "@@agent" in prompt:
         plan.add_text("Starting a helper.")
-        agent = {"description": "compute answer", "prompt": "SUBTASK: compute the answer",
-                 "subagent_type": "general-purpose"}
-        if "@@agentfg" in prompt:
+        task = "SUBTASK: @@read look around" if "@@agentread" in prompt else "SUBTASK: compute the answer"
+        agent = {"description": "compute answer", "prompt": task, "subagent_type": "general-purpose"}
+        if "@@agentfg" in prompt or "@@agentread" in prompt:
             agent["run_in_background"] = False
         plan.add_tool_call("Agent", agent)
         return plan

@@ -126,6 +126,13 @@ def test_always_allow_the_suggested_rule(kit, mock_api):
     kit.turn(sid, "@@tool:touch ruled.txt")
     assert len(kit.of_type(ev.PermissionRequested, sid)) == 1, "claude kept the rule and did not ask again"
     assert (kit.project / "ruled.txt").exists()
+    assert kit.store.get_session(sid).allowed_tools == ["Bash(touch ruled.txt)"]
+    engine.shutdown(timeout=5)
+    kit.start()
+    (kit.project / "ruled.txt").unlink()
+    kit.turn(sid, "@@tool:touch ruled.txt")
+    assert len(kit.of_type(ev.PermissionRequested, sid)) == 1, "the rule, given at launch, holds in a new claude"
+    assert (kit.project / "ruled.txt").exists()
 
 
 def test_a_turn_claude_starts_by_itself_after_a_background_agent_is_kept(kit, mock_api):
@@ -141,3 +148,45 @@ def test_a_turn_claude_starts_by_itself_after_a_background_agent_is_kept(kit, mo
     replies = kit.assistant_texts(sid)
     assert replies[-1].startswith("Echo #") or "Tool said" in replies[-1], replies
     assert len(kit.store.messages(sid)) >= 4, "the self-started turn's reply is stored"
+
+
+def test_a_subagents_steps_are_stored_under_the_call_that_ran_it(kit, mock_api):
+    (kit.project / "notes.txt").write_text("seen by the subagent\n")
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@agentread look")
+    assert not kit.wait_type(ev.TurnFinished, sid, timeout=90).is_error
+    messages = kit.store.messages(sid)
+    call = next(b for m in messages for b in m.blocks if b.get("type") == "tool_use" and b.get("name") == "Agent")
+    steps = [m for m in messages if m.parent_tool_use_id]
+    assert steps and all(m.parent_tool_use_id == call["id"] for m in steps)
+    step_blocks = [b for m in steps for b in m.blocks]
+    assert any(b.get("type") == "tool_use" and b.get("name") == "Read" for b in step_blocks)
+    assert any(b.get("type") == "tool_result" and "seen by the subagent" in str(b.get("content")) for b in step_blocks)
+    assert any("subagent says 42" in b.get("text", "") for b in step_blocks), "subagent text is forwarded"
+    top_level = [m.text for m in messages if m.role == "assistant" and not m.parent_tool_use_id]
+    assert not any(text.startswith("subagent says 42") for text in top_level), top_level
+    exported = export_session(kit.store, sid, "md")
+    assert f"Subagent, {len(steps)} steps:" in exported and "- ⚙ Read notes.txt" in exported
+
+
+def test_allow_for_session_survives_a_restart_and_can_be_revoked(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@tool:touch one.txt")
+    engine.answer_permission(sid, kit.wait_type(ev.PermissionRequested, sid).request_id, "allow_session")
+    kit.wait_type(ev.TurnFinished, sid)
+    assert kit.store.get_session(sid).allowed_tools == ["Bash"]
+    engine.shutdown(timeout=5)
+
+    engine = kit.start()
+    kit.turn(sid, "@@tool:touch two.txt")
+    assert (kit.project / "two.txt").exists()
+    assert len(kit.of_type(ev.PermissionRequested, sid)) == 1, "a new claude was launched with the rule"
+
+    engine.revoke_rule(sid, "Bash")
+    assert kit.store.get_session(sid).allowed_tools == []
+    engine.send(sid, "@@tool:touch three.txt")
+    engine.answer_permission(sid, kit.wait_type(ev.PermissionRequested, sid).request_id, "deny")
+    kit.wait_type(ev.TurnFinished, sid)
+    assert len(kit.of_type(ev.PermissionRequested, sid)) == 2 and not (kit.project / "three.txt").exists()

@@ -44,6 +44,7 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
     ("Switch model", "Pick the model for this session", "switch_model"),
     ("Permission mode", "Pick how much claude may do without asking (shift+tab cycles)", "pick_mode"),
+    ("Revoke an allowed tool", "Ask again before tools this session was allowed to use", "revoke_rule"),
     ("Go to next waiting session", "The session whose question or request waits longest (alt+w)", "next_waiting"),
     ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
     ("Copy transcript", "Copy the whole transcript as Markdown", "copy_transcript"),
@@ -215,7 +216,8 @@ class CcsessApp(App):
             try:
                 await screen.handle_engine_event(event)
             except Exception:
-                if not self._exit and screen.is_attached:
+                # Widgets go away while the app shuts down; an event that arrives then has nothing left to update.
+                if self._running and not self._exit and screen.is_attached:
                     raise
 
     def _request_arrived(self, event: ev.PermissionRequested | ev.QuestionAsked | ev.PlanProposed) -> None:
@@ -346,6 +348,10 @@ class CcsessApp(App):
     def set_permission_mode(self, mode: str) -> None:
         self._change_session(f"Permission mode: {mode}", "Could not switch the permission mode",
                              lambda engine, sid: engine.set_permission_mode(sid, mode))
+
+    def revoke_rule(self, rule: str) -> None:
+        self._change_session(f"claude asks again before {rule}", "Could not revoke the rule",
+                             lambda engine, sid: engine.revoke_rule(sid, rule))
 
     def _change_session(self, done: str, failed: str, change: Callable[[Engine, str], None]) -> None:
         """Change a setting of the open session through the engine, off the event loop; say so when done."""

@@ -1,5 +1,5 @@
 """Command palette providers: jump to a session, pick a model (configured ones or any name typed), pick a
-permission mode."""
+permission mode, revoke a rule allowed for the session."""
 
 from __future__ import annotations
 
@@ -64,3 +64,22 @@ class ModeProvider(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(mode), partial(self.app.set_permission_mode, mode),
                           help=MODE_HELP[mode])
+
+
+class AllowedRuleProvider(Provider):
+    """The tools and rules the open session was allowed for good; picking one revokes it."""
+
+    def _rules(self) -> list[str]:
+        return self.app.main_screen.allowed_rules()
+
+    async def discover(self) -> Hits:
+        for rule in self._rules():
+            yield DiscoveryHit(Content(visible_text(rule)), partial(self.app.revoke_rule, rule), help="revoke")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for rule in self._rules():
+            score = matcher.match(visible_text(rule))
+            if score > 0:
+                yield Hit(score, matcher.highlight(visible_text(rule)), partial(self.app.revoke_rule, rule),
+                          help="revoke")

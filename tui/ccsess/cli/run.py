@@ -72,8 +72,10 @@ class _ReplyPrinter:
         self.write(text)
 
     def completed(self, message: Any, replaces_streamed: bool) -> None:
-        # An API error arrives as a made-up assistant message; its reason goes to stderr, not into the reply.
-        shown = message.role == "assistant" and message.text and not (message.error and message.synthetic)
+        # An API error arrives as a made-up assistant message; its reason goes to stderr, not into the reply. A
+        # subagent's text is not the reply either.
+        shown = (message.role == "assistant" and message.text and not (message.error and message.synthetic)
+                 and not message.parent_tool_use_id)
         if shown and (replaces_streamed or not self.streamed_in_message):
             self.write("\n\n" if self.last != "\n" else "")
             self.write(message.text)

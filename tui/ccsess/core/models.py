@@ -73,6 +73,8 @@ class Session:
     chosen_versions: dict[str, int] = field(default_factory=dict)
     # A Claude session to fork from on the next spawn, for branches not yet started.
     pending_fork: ForkPoint | None = None
+    # Permission rules the user allowed for this session ("Bash", "Bash(npm test)"), given to claude at launch.
+    allowed_tools: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -122,6 +124,8 @@ class Message:
     # Regenerated replies: the user message they answer and which version they are.
     version_group: str | None = None
     version: int = 0
+    # A step of a subagent: the id of the Agent/Task tool call that runs it.
+    parent_tool_use_id: str | None = None
 
     @property
     def text(self) -> str:

@@ -17,6 +17,7 @@ import unicodedata
 from typing import Any
 
 from ccsess.core.errors import InvalidName
+from ccsess.core.models import tool_result_text
 
 _SEQUENCES = re.compile(
     r"""
@@ -94,6 +95,20 @@ def tool_summary(tool_input: Any, width: int = 60) -> str:
     if not tool_input:
         return ""
     return one_line(json.dumps(tool_input, ensure_ascii=False), width)
+
+
+def step_lines(blocks: list[dict[str, Any]], width: int = 100) -> list[str]:
+    """A subagent's step as short lines: its text, its tool calls (``⚙ Name  summary``), their results (``↳ …``)."""
+    lines = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "text" and block.get("text"):
+            lines.append(one_line(str(block["text"]), width))
+        elif kind == "tool_use":
+            lines.append(one_line(f"⚙ {block.get('name', 'tool')}  {tool_summary(block.get('input'))}", width))
+        elif kind == "tool_result":
+            lines.append("  ↳ " + one_line(tool_result_text(block), width - 4))
+    return lines
 
 
 def relative_time(timestamp: float, now: float | None = None, *, spoken: bool = False) -> str:

@@ -88,6 +88,11 @@ class LiveScreen(Screen):
         """The open session as last read from the store (``reload_session`` reads it again)."""
         return self._session
 
+    def allowed_rules(self) -> list[str]:
+        """The rules the open session was allowed, read afresh: the engine adds them as the user answers."""
+        session = self.reload_session()
+        return list(session.allowed_tools) if session is not None else []
+
     def reload_session(self) -> Session | None:
         self._session = None
         if self.session_id is not None:
@@ -182,6 +187,8 @@ class LiveScreen(Screen):
             return self.is_busy(self.session_id)
         if action == "flip_version":
             return self.last_versioned_view() is not None
+        if action == "revoke_rule":
+            return bool(self.allowed_rules())
         if action in SESSION_ACTIONS and self.session_id is None:
             return None
         if action == "regenerate" and self.is_busy(self.session_id):

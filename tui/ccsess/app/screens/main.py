@@ -14,7 +14,7 @@ from textual import on
 from textual.app import SuspendNotSupported
 from textual.command import CommandPalette
 
-from ccsess.app.commands import ModelProvider, ModeProvider
+from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
@@ -175,6 +175,11 @@ class MainScreen(LiveScreen):
         if self.session_id is not None:
             self.app.push_screen(CommandPalette(providers=[ModeProvider], placeholder="Permission mode…",
                                                 id="mode-picker"))
+
+    def action_revoke_rule(self) -> None:
+        if self.session_id is not None:
+            self.app.push_screen(CommandPalette(providers=[AllowedRuleProvider], placeholder="Revoke…",
+                                                id="rule-picker"))
 
     # Export and copy -----------------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ccsess.core.models import tool_result_text
-from ccsess.core.text import one_line, tool_summary, visible_text
+from ccsess.core.models import Message, tool_result_text
+from ccsess.core.text import one_line, step_lines, tool_summary, visible_text
 
 RESULT_PREVIEW_CHARS = 20_000
 
@@ -42,6 +42,7 @@ class ToolCallView(Collapsible):
     ToolCallView CollapsibleTitle { color: $text-secondary; }
     ToolCallView .tool-input { color: $text-muted; margin: 0 0 1 0; }
     ToolCallView .tool-result { border-left: outer $panel; padding: 0 1; }
+    ToolCallView .subagent-steps { color: $text-muted; border-left: outer $accent 50%; padding: 0 1; margin: 0 0 1 0; }
     ToolCallView.-error .tool-result { border-left: outer $error; color: $text-error; }
     ToolCallView.-error CollapsibleTitle { color: $text-error; }
     """
@@ -52,10 +53,13 @@ class ToolCallView(Collapsible):
         self.tool_input = tool_input if tool_input is not None else {}
         self._partial_json = ""
         self.result_text: str | None = None
+        self.step_lines: list[str] = []
         self._input = Static(self._input_view(self.tool_input) if self.tool_input else "",
                              classes="tool-input")
+        self._steps = Static("", classes="subagent-steps")
+        self._steps.display = False
         self._result = Static(Content("waiting for the result…"), classes="tool-result")
-        super().__init__(self._input, self._result, title=self._make_title(), collapsed=True)
+        super().__init__(self._input, self._steps, self._result, title=self._make_title(), collapsed=True)
 
     def _input_view(self, tool_input: Any) -> Content:
         # Imported here, not at start-up: the first frame does not need them.
@@ -91,6 +95,9 @@ class ToolCallView(Collapsible):
         parts = [("⚙ ", "$accent"), (self.tool_name, "bold")]
         if summary:
             parts += ["  ", summary]
+        if self.step_lines:
+            count = len(self.step_lines)
+            parts += ["  ", (f"· {count} step{'s' if count != 1 else ''}", "$text-secondary")]
         if self.result_text is not None:
             parts += ["  ", (one_line(self.result_text.splitlines()[0] if self.result_text else "", 40),
                              "$text-muted")]
@@ -119,6 +126,14 @@ class ToolCallView(Collapsible):
         self.set_class(bool(block.get("is_error")), "-error")
         if self.tool_name == "AskUserQuestion":  # its answers are drawn with the questions
             self._input.update(self._input_view(self.tool_input))
+        self.title = self._make_title()
+
+
+    def add_step(self, message: Message) -> None:
+        """A step of the subagent this call runs: a line each for its text, its tool calls and their results."""
+        self.step_lines.extend(step_lines(message.blocks))
+        self._steps.update(Content("\n".join(self.step_lines)))
+        self._steps.display = True
         self.title = self._make_title()
 
 

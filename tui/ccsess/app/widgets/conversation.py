@@ -134,12 +134,23 @@ class ConversationView(VerticalScroll):
         views: list[MessageView] = []
         for message in messages:
             self._shown_ids.add(message.id)
+            if message.parent_tool_use_id:
+                caller = self._tool_view(message.parent_tool_use_id)
+                if caller is not None:
+                    caller.add_step(message)
+                    continue
             if is_tool_result_message(message) and self._attach_results(message):
                 continue
             view = MessageView(message)
             self._tools.update(view.tool_views)
             views.append(view)
         return views
+
+    def _tool_view(self, tool_use_id: str) -> ToolCallView | None:
+        view = self._tools.get(tool_use_id)
+        if view is None and self._live is not None:
+            view = self._live.tool_views.get(tool_use_id)
+        return view
 
     def _attach_results(self, message: Message) -> bool:
         """Put tool results into the tool-call blocks they answer; False if some call is not on screen."""
@@ -233,13 +244,15 @@ class ConversationView(VerticalScroll):
         for view in self.message_views:
             if view.message_id == message_id:
                 return view
-        # A tool result is drawn inside the call it answers.
+        # A tool result, or a step of a subagent, is drawn inside the call it belongs to.
         try:
-            blocks = self._transcripts.get_message(self.session_id, message_id).blocks
+            message = self._transcripts.get_message(self.session_id, message_id)
         except StoreError:
             return None
-        for block in blocks:
-            tool = self._tools.get(block.get("tool_use_id", ""))
+        callers = [message.parent_tool_use_id] if message.parent_tool_use_id else [
+            block.get("tool_use_id", "") for block in message.blocks]
+        for caller in callers:
+            tool = self._tools.get(caller)
             if tool is not None and tool.is_attached:
                 tool.collapsed = False
                 return tool.query_ancestor(MessageView)
@@ -297,7 +310,7 @@ class ConversationView(VerticalScroll):
 
     async def complete_message(self, message: Message, *, replaces_streamed: bool = False) -> None:
         """A finished message from the engine: it ends the live reply or is added below it."""
-        if message.role == "assistant" and self._live is not None:
+        if message.role == "assistant" and self._live is not None and not message.parent_tool_use_id:
             live = self._live
             self._set_live(None)
             self._shown_ids.add(message.id)

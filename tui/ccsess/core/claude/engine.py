@@ -51,7 +51,7 @@ class Engine:
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-send")
         self._submitted: Counter[str] = Counter()
         self._published: dict[str, tuple[str, str, bool, int, int]] = {}
-        self.requests = UserRequests(emit, self._log)
+        self.requests = UserRequests(store, emit, self._log)
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
 
     # Public API -----------------------------------------------------------------------------------------------
@@ -117,12 +117,26 @@ class Engine:
             with self._lock:
                 self.store.update_session(session_id, permission_mode=mode)
                 self._log(session_id, "mode_change", mode=mode)
-                live = self.pool.get(session_id)
-                if live is not None and not live.busy:
-                    self.pool.retire(live)
+                self._relaunch_when_idle(session_id)
         else:
             self._change_setting(session_id, "permission_mode", mode, {"subtype": "set_permission_mode", "mode": mode})
         self.emit(ev.ModeChanged(session_id, mode))
+
+    def revoke_rule(self, session_id: str, rule: str) -> None:
+        """Forget a rule allowed for the session. claude keeps what it was told until it restarts, so its process
+        is closed once idle and the next turn starts without the rule."""
+        with self._lock:
+            allowed = self.store.get_session(session_id).allowed_tools
+            self.store.update_session(session_id, allowed_tools=[r for r in allowed if r != rule])
+            self._log(session_id, "tool_call", revoked=rule)
+            self._relaunch_when_idle(session_id)
+
+    def _relaunch_when_idle(self, session_id: str) -> None:
+        live = self.pool.get(session_id)
+        if live is not None:
+            live.stale = True
+            if not live.busy:
+                self.pool.retire(live)
 
     def _change_setting(self, session_id: str, field: str, value: str, request: dict[str, Any]) -> None:
         """Store a session setting and tell a running claude with a control request."""
@@ -397,6 +411,10 @@ class Engine:
         if failure is not None:
             self.emit(failure)
         self.emit(finished)
+        if live.stale and not live.pending:
+            self.pool.retire(live)
+            self._publish(live.session_id)
+            return
         self._pump(live)
 
     def _on_tick(self, live: LiveSession) -> None:

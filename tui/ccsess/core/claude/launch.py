@@ -24,6 +24,7 @@ BASE_ARGS = (
     "--output-format", "stream-json",
     "--verbose",
     "--include-partial-messages",
+    "--forward-subagent-text",
     "--permission-prompt-tool", "stdio",
 )
 
@@ -87,6 +88,8 @@ def plan_launch(program: str, session: Session, env: Mapping[str, str]) -> Launc
     argv = [resolve_program(program, env), *BASE_ARGS, "--permission-mode", mode]
     if session.model:
         argv += ["--model", session.model]
+    if session.allowed_tools:
+        argv += ["--allowedTools", *session.allowed_tools]
     fork = session.pending_fork
     if (fork is not None and fork.claude_session_id and fork.claude_uuid
             and claude_has_session(env, fork.claude_session_id)):

@@ -39,6 +39,8 @@ class LiveSession:
     control_waiters: dict[str, Any] = field(default_factory=dict)
     closing: bool = False
     turn: PendingTurn | None = None
+    # Set when what the process was launched with no longer holds (a revoked rule): it is closed once idle.
+    stale: bool = False
 
     @property
     def busy(self) -> bool:

@@ -174,6 +174,16 @@ class UserLine:
 
 
 @dataclass(frozen=True)
+class SubagentStep:
+    """What a subagent said or did (its text, its tool calls, their results), under the tool call that runs it.
+    Its prompt is not one: that is the input of the calling tool."""
+
+    parent_tool_use_id: str
+    role: str
+    blocks: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Retry:
     attempt: int
     max_retries: int
@@ -250,17 +260,18 @@ class Other:
 Item = (
     Init | Status | MessageStart | BlockStart | TextChunk | ThinkingChunk | ToolInputChunk | BlockStop
     | MessageDelta | MessageStop | AssistantBlock | ToolResult | UserLine | Retry | Fallback | Denied
-    | PermissionAsk | ControlAsk | ControlReply | Result | Other
+    | PermissionAsk | ControlAsk | ControlReply | Result | SubagentStep | Other
 )
 
 INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
 
 
 def parse_line(obj: dict[str, Any]) -> list[Item]:
-    """The items one decoded stdout line stands for. Lines from sub-agents (``parent_tool_use_id``) are Other."""
+    """The items one decoded stdout line stands for."""
     kind = obj.get("type", "")
-    if obj.get("parent_tool_use_id"):
-        return [Other(str(kind), "subagent")]
+    parent = obj.get("parent_tool_use_id")
+    if parent:
+        return _subagent(str(parent), str(kind), obj)
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         return [Other(str(kind), str(obj.get("subtype", "")))]
@@ -360,6 +371,16 @@ def _user(obj: dict[str, Any]) -> list[Item]:
             text = str(block.get("text", ""))
             items.append(UserLine(uuid, text, text.strip() in INTERRUPT_MARKERS))
     return items
+
+
+def _subagent(parent: str, kind: str, obj: dict[str, Any]) -> list[Item]:
+    content = (obj.get("message") or {}).get("content")
+    blocks = tuple(b for b in content if isinstance(b, dict)) if isinstance(content, list) else ()
+    if kind == "assistant" and blocks:
+        return [SubagentStep(parent, "assistant", blocks)]
+    if kind == "user" and any(b.get("type") == "tool_result" for b in blocks):
+        return [SubagentStep(parent, "tool", tuple(b for b in blocks if b.get("type") == "tool_result"))]
+    return [Other(kind, "subagent")]
 
 
 def _control_request(obj: dict[str, Any]) -> list[Item]:

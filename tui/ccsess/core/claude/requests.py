@@ -14,6 +14,7 @@ from ccsess.core.claude import asks
 from ccsess.core.claude import events as ev
 from ccsess.core.claude.live import LiveSession
 from ccsess.core.claude.protocol import PermissionAsk
+from ccsess.core.store.api import SessionStore
 
 DECISIONS = ("allow", "allow_session", "allow_rule", "deny")
 
@@ -30,10 +31,10 @@ def rule_text(rule: dict[str, Any]) -> str:
 
 
 class UserRequests:
-    def __init__(self, emit: Callable[[ev.EngineEvent], None], log: Callable[..., None]) -> None:
+    def __init__(self, store: SessionStore, emit: Callable[[ev.EngineEvent], None], log: Callable[..., None]) -> None:
+        self.store = store
         self.emit = emit
         self.log = log
-        self.allowed_tools: dict[str, set[str]] = {}
 
     def received(self, live: LiveSession, ask: PermissionAsk, turn_blocks: list[dict[str, Any]]) -> None:
         """A request from claude: tools allowed for the session are answered at once, the rest wait."""
@@ -44,7 +45,7 @@ class UserRequests:
         elif ask.tool_name == asks.PLAN_TOOL:
             event = ev.PlanProposed(sid, ask.request_id, asks.plan_text(ask.tool_input, turn_blocks, ask.tool_use_id),
                                     ask.tool_use_id)
-        elif ask.tool_name in self.allowed_tools.get(sid, set()):
+        elif ask.tool_name in self.store.get_session(sid).allowed_tools:
             _reply(live, ask, {"behavior": "allow", "updatedInput": ask.tool_input})
             return
         else:
@@ -61,19 +62,24 @@ class UserRequests:
         ask = self._take(live, request_id)
         if ask is None:
             return
-        if decision == "allow_session":
-            self.allowed_tools.setdefault(live.session_id, set()).add(ask.tool_name)
         self.log(live.session_id, "tool_call", name=ask.tool_name, tool_use_id=ask.tool_use_id, decision=decision)
         if decision == "deny":
             answer = {"behavior": "deny", "message": message or "The user denied this tool call."}
         else:
             answer = {"behavior": "allow", "updatedInput": ask.tool_input}
-        rules = suggested_rules(ask)
-        if decision == "allow_rule" and rules:
-            # claude keeps the rule for the rest of its session and asks no more for calls it covers.
+        rules = {"allow_session": [{"toolName": ask.tool_name}], "allow_rule": suggested_rules(ask)}.get(decision)
+        if rules:
+            # claude keeps the rule for the rest of its process; the session keeps it for later launches.
             answer["updatedPermissions"] = [{"type": "addRules", "rules": rules, "behavior": "allow",
                                              "destination": "session"}]
+            self.remember(live.session_id, [rule_text(rule) for rule in rules])
         _reply(live, ask, answer)
+
+    def remember(self, session_id: str, rules: list[str]) -> None:
+        known = self.store.get_session(session_id).allowed_tools
+        added = [rule for rule in rules if rule not in known]
+        if added:
+            self.store.update_session(session_id, allowed_tools=[*known, *added])
 
     def answer_question(self, live: LiveSession, request_id: str, answers: dict[str, str] | None,
                         message: str = "") -> None:

@@ -111,8 +111,9 @@ class TurnRecorder:
         self._last_flush = clock()
 
     def blocks(self) -> list[dict[str, Any]]:
-        """Every content block of the turn so far: stored messages first, then the reply being streamed."""
-        done = [block for message in self.messages for block in message.blocks]
+        """Every content block of the turn so far (not its subagents'): stored messages first, then the reply being
+        streamed."""
+        done = [block for message in self.messages if not message.parent_tool_use_id for block in message.blocks]
         return done + (self.current.blocks() if self.current is not None else [])
 
     # Feeding
@@ -207,6 +208,14 @@ class TurnRecorder:
         message = self._new_message(role="tool", blocks=[item.block])
         message.claude_uuid = item.uuid
         message.error = bool(item.block.get("is_error"))
+        self._store(message, first=True)
+        self.messages.append(message)
+        self.emit(ev.MessageCompleted(self.session_id, message))
+
+    def _on_SubagentStep(self, item: st.SubagentStep) -> None:
+        message = self._new_message(role=item.role, blocks=[dict(b) for b in item.blocks])
+        message.parent_tool_use_id = item.parent_tool_use_id
+        message.error = any(b.get("is_error") for b in item.blocks)
         self._store(message, first=True)
         self.messages.append(message)
         self.emit(ev.MessageCompleted(self.session_id, message))

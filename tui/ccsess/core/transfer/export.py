@@ -24,7 +24,7 @@ from ccsess.core.transfer.markdown import (
 from ccsess.core.models import Event, Message, Session, tool_result_text
 from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, read_questions
 from ccsess.core.errors import StoreError
-from ccsess.core.text import plain_text, tool_summary
+from ccsess.core.text import plain_text, step_lines, tool_summary
 
 if TYPE_CHECKING:
     from ccsess.core.store.api import SessionStore
@@ -139,7 +139,14 @@ def _plan_section(block: dict[str, Any], result: dict[str, Any] | None) -> str:
     return f"#### Plan\n\n{body}{verdict}"
 
 
-def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
+def _steps_section(steps: list[Message]) -> str:
+    """What a subagent did, under the tool call that ran it: a list line per text, tool call and result."""
+    lines = [line for message in steps for line in step_lines(message.blocks, 200)]
+    return f"Subagent, {len(steps)} steps:\n\n" + "\n".join(f"- {escape_inline(line.strip())}" for line in lines)
+
+
+def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]],
+                  steps: dict[str, list[Message]] | None = None) -> str:
     kind = block.get("type")
     if kind == "text":
         return safe_markdown(str(block.get("text", "")))
@@ -154,6 +161,8 @@ def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
     if kind == "tool_use":
         tool_input = fenced(plain_text(pretty_json(block.get("input", {}))), "json")
         body = f"Input:\n\n{tool_input}\n\n{_result_section(results.get(str(block.get('id'))))}"
+        if steps and str(block.get("id")) in steps:
+            body = f"{body}\n\n{_steps_section(steps[str(block.get('id'))])}"
         return details(_tool_heading(block), body)
     if kind == "tool_result":
         return details("Tool result", _result_section(block))
@@ -210,9 +219,16 @@ def render_markdown(
             if block.get("type") == "tool_result" and str(block.get("tool_use_id")) in present_tools:
                 results[str(block.get("tool_use_id"))] = block
 
+    steps: dict[str, list[Message]] = {}
+    for message in messages:
+        if message.parent_tool_use_id in present_tools:
+            steps.setdefault(str(message.parent_tool_use_id), []).append(message)
+
     title = escape_inline(session.name) or f"Session {session.id}"
     out = [f"# {title}", "\n".join(_metadata(session, messages, parent_name))]
     for message in messages:
+        if message.parent_tool_use_id in present_tools:
+            continue
         blocks = [
             b
             for b in message.blocks
@@ -220,7 +236,7 @@ def render_markdown(
         ]
         if message.blocks and not blocks:
             continue
-        body = [_render_block(block, results) for block in blocks]
+        body = [_render_block(block, results, steps) for block in blocks]
         body = [part for part in body if part]
         if message.error:
             body.insert(0, "> **Error:** Claude Code reported this request as failed.")
