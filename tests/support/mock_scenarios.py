@@ -23,6 +23,8 @@ _ERR = re.compile(r"@@err(\d{3})(?::(\d+))?")
 _SLOW = re.compile(r"@@slow:(\d+(?:\.\d+)?)")
 _LONG = re.compile(r"@@long:(\d+)")
 _TOOL = re.compile(r"@@tool:([^\n]+)")
+_EDIT = re.compile(r"@@edit:(\S+)")
+EDIT_OLD, EDIT_NEW = "return a - b", "return a + b"
 QUESTION = {"question": "Which colour should the button be?", "header": "Colour", "multiSelect": False,
             "options": [{"label": "Teal", "description": "calm, matches the logo"},
                         {"label": "Orange", "description": "loud, easy to spot"}]}
@@ -150,9 +152,32 @@ class Plan:
         return max(1, sum(len(json.dumps(b)) for b in self.content()) // 4)
 
 
+def _edit_step(body: dict, plan: Plan) -> bool:
+    """``@@edit:PATH``: claude reads the file, then edits it (the CLI refuses to edit a file it has not read)."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    start = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"
+                  and any(_EDIT.search(t) for t in _block_texts(messages[i].get("content")))), None)
+    if start is None:
+        return False
+    path = next(_EDIT.search(t) for t in _block_texts(messages[start].get("content")) if _EDIT.search(t)).group(1)
+    used = [b.get("name") for m in messages[start:] if m.get("role") == "assistant" and isinstance(m.get("content"), list)
+            for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_use"]
+    if not used:
+        plan.add_text("Reading it first.")
+        plan.add_tool_call("Read", {"file_path": path})
+    elif used[-1] == "Read":
+        plan.add_text("Fixing the sign.")
+        plan.add_tool_call("Edit", {"file_path": path, "old_string": EDIT_OLD, "new_string": EDIT_NEW})
+    else:
+        return False
+    return True
+
+
 def build_plan(body: dict, number: int, should_fail: Callable[[int, int | None, str], bool]) -> Plan:
     """Decide the response to request number `number` from the markers in its prompt."""
     plan = Plan()
+    if _edit_step(body, plan):
+        return plan
     results = tool_results(body)
     if results is not None:
         plan.add_text("Tool said: " + "\n".join(results))

@@ -9,7 +9,7 @@ from ccsess.core.claude import events as ev
 from ccsess.core.claude.requests import rule_text, suggested_rules
 from ccsess.core.transfer.export import export_session
 from support.engine_kit import kit  # noqa: F401 - fixture
-from support.mock_scenarios import MULTI_QUESTION, PLAN, QUESTION, tool_results
+from support.mock_scenarios import EDIT_NEW, EDIT_OLD, MULTI_QUESTION, PLAN, QUESTION, tool_results
 
 pytestmark = pytest.mark.real_cli
 
@@ -190,3 +190,21 @@ def test_allow_for_session_survives_a_restart_and_can_be_revoked(kit, mock_api):
     engine.answer_permission(sid, kit.wait_type(ev.PermissionRequested, sid).request_id, "deny")
     kit.wait_type(ev.TurnFinished, sid)
     assert len(kit.of_type(ev.PermissionRequested, sid)) == 2 and not (kit.project / "three.txt").exists()
+
+
+def test_an_edit_is_shown_before_it_is_allowed_and_applied_after(kit, mock_api):
+    calc = kit.project / "calc.py"
+    calc.write_text(f"def add(a, b):\n    {EDIT_OLD}\n")
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, f"@@edit:{calc} fix add")
+    asked = kit.wait_type(ev.PermissionRequested, sid)
+    assert asked.tool_name == "Edit"
+    assert asked.tool_input["old_string"] == EDIT_OLD and asked.tool_input["new_string"] == EDIT_NEW
+    assert calc.read_text() == f"def add(a, b):\n    {EDIT_OLD}\n", "nothing changes before the user allows it"
+    engine.answer_permission(sid, asked.request_id, "allow")
+    assert not kit.wait_type(ev.TurnFinished, sid).is_error
+    assert calc.read_text() == f"def add(a, b):\n    {EDIT_NEW}\n"
+    assert "has been updated" in last_tool_result(mock_api)
+    exported = export_session(kit.store, sid, "md")
+    assert f"Tool call: Edit · {calc}" in exported and EDIT_NEW in exported
