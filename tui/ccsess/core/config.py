@@ -27,6 +27,10 @@ PERMISSION_MODES: tuple[str, ...] = ("default", "acceptEdits", "plan", "auto", "
 # shift+tab walks these, as in Claude Code; bypassPermissions joins only with ``bypass_in_cycle = true``.
 MODE_CYCLE: tuple[str, ...] = ("default", "acceptEdits", "plan")
 DEFAULT_MODELS: tuple[str, ...] = ("sonnet", "opus", "haiku")
+NOTIFY_CHOICES: tuple[str, ...] = ("off", "bell", "desktop", "both")
+# What a session in the background does to get attention when ``notify`` is not set, by event.
+DEFAULT_NOTIFY: dict[str, str] = {"waiting": "both", "error": "both", "limit_reached": "both",
+                                  "turn_finished": "bell"}
 
 
 class ConfigError(Exception):
@@ -44,7 +48,16 @@ class Config:
     theme: str = "ccsess-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     bypass_in_cycle: bool = False
+    notify: str | None = None
+    notify_command: list[str] = field(default_factory=list)
+    webhook_url: str | None = None
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
     path: Path | None = None
+
+    def notify_for(self, event: str) -> str:
+        """How an event of a background session is signalled: off, bell, desktop or both."""
+        return self.notify or DEFAULT_NOTIFY.get(event, "off")
 
     def mode_after(self, mode: str) -> str:
         """The permission mode shift+tab switches to from ``mode``."""
@@ -104,6 +117,36 @@ def _keymap(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _notify(value: Any) -> str:
+    if value not in NOTIFY_CHOICES:
+        raise ValueError(f"must be one of {', '.join(NOTIFY_CHOICES)}")
+    return value
+
+
+def _argv(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError('must be a program and its arguments as a list, e.g. ["notify-send", "ccsess"]')
+    return list(value)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or len(value) < 10:
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+def limit_turns(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("must be a whole number of turns >= 1")
+    return value
+
+
+def limit_budget(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ValueError("must be an amount in US dollars > 0")
+    return float(value)
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "claude": _text,
     "default_model": _text,
@@ -114,6 +157,11 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "theme": _text,
     "keymap": _keymap,
     "bypass_in_cycle": _flag,
+    "notify": _notify,
+    "notify_command": _argv,
+    "webhook_url": _url,
+    "max_turns": limit_turns,
+    "max_budget_usd": limit_budget,
 }
 
 

@@ -16,8 +16,8 @@ from typing import Any, Literal, NamedTuple
 
 SCHEMA_VERSION = 1
 
-SessionStatus = Literal["new", "active", "idle", "stopped", "failed", "archived"]
-STATUSES: tuple[str, ...] = ("new", "active", "idle", "stopped", "failed", "archived")
+SessionStatus = Literal["new", "active", "idle", "stopped", "failed", "limited", "archived"]
+STATUSES: tuple[str, ...] = ("new", "active", "idle", "stopped", "failed", "limited", "archived")
 Role = Literal["user", "assistant", "system", "tool"]
 EventKind = Literal[
     "start", "turn", "tool_call", "interrupt", "error", "model_change", "fork", "export", "import", "rename"
@@ -75,6 +75,9 @@ class Session:
     pending_fork: ForkPoint | None = None
     # Permission rules the user allowed for this session ("Bash", "Bash(npm test)"), given to claude at launch.
     allowed_tools: list[str] = field(default_factory=list)
+    # Limits of this session (None: the config's default, if any).
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -21,11 +21,12 @@ from typing import Any
 from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
 from ccsess.core.claude.process import ClaudeProcess, SpawnError
-from ccsess.core.claude import history
+from ccsess.core.claude import history, limits
 from ccsess.core.claude.launch import LaunchRefused, plan_launch
 from ccsess.core.claude.live import LiveSession, PendingTurn
 from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.claude.requests import UserRequests
+from ccsess.core.claude.settings import SessionSettings
 from ccsess.core.config import PERMISSION_MODES, Config
 from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
@@ -34,9 +35,13 @@ from ccsess.core.claude.turn import TurnRecorder
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Engine", "EngineError"]
+__all__ = ["Engine", "EngineError", "LimitExceeded"]
 
 STOP_GRACE = 2.0
+
+
+class LimitExceeded(EngineError):
+    """A prompt refused because the session reached a limit."""
 
 
 class Engine:
@@ -53,6 +58,7 @@ class Engine:
         self._published: dict[str, tuple[str, str, bool, int, int]] = {}
         self.requests = UserRequests(store, emit, self._log)
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
+        self.settings = SessionSettings(store, config, self.pool, self._lock, emit, self._log, self._control)
 
     # Public API -----------------------------------------------------------------------------------------------
 
@@ -60,6 +66,11 @@ class Engine:
         """Store the prompt, then hand it to the session's claude (spawning it if needed). Returns its id."""
         with self._lock:
             session = self.store.get_session(session_id)
+            hit = limits.reached(session, self.config)
+            if hit is not None:
+                self.store.update_session(session_id, status="limited")
+                self.emit(ev.LimitReached(session_id, hit[1], hit[0], prompt))
+                raise LimitExceeded(hit[1])
             if session.claude_session_id is None and session.pending_fork is None:
                 session = self.store.update_session(session_id, claude_session_id=str(uuid.uuid4()))
             message = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": prompt}],
@@ -81,6 +92,8 @@ class Engine:
         def send() -> None:
             try:
                 self.send(session_id, prompt)
+            except LimitExceeded:
+                pass  # reported with LimitReached, which gives the prompt back
             except Exception as error:  # the store and the launcher say what went wrong in one line
                 self.emit(ev.SessionFailed(session_id, f"could not send: {error}", kind="error"))
             finally:
@@ -105,51 +118,16 @@ class Engine:
             timer.start()
 
     def set_model(self, session_id: str, model: str) -> None:
-        self._change_setting(session_id, "model", model, {"subtype": "set_model", "model": model})
-        self.emit(ev.ModelChanged(session_id, model))
+        self.settings.set_model(session_id, model)
 
     def set_permission_mode(self, session_id: str, mode: str) -> None:
-        """Store the mode and switch the running claude to it without a restart. ``bypassPermissions`` can only
-        be given at launch, so an idle claude is closed and the next turn starts with it."""
-        if mode not in PERMISSION_MODES:
-            raise ValueError(f"unknown permission mode {mode!r}; use one of {', '.join(PERMISSION_MODES)}")
-        if mode == "bypassPermissions":
-            with self._lock:
-                self.store.update_session(session_id, permission_mode=mode)
-                self._log(session_id, "mode_change", mode=mode)
-                self._relaunch_when_idle(session_id)
-        else:
-            self._change_setting(session_id, "permission_mode", mode, {"subtype": "set_permission_mode", "mode": mode})
-        self.emit(ev.ModeChanged(session_id, mode))
+        self.settings.set_permission_mode(session_id, mode)
 
     def revoke_rule(self, session_id: str, rule: str) -> None:
-        """Forget a rule allowed for the session. claude keeps what it was told until it restarts, so its process
-        is closed once idle and the next turn starts without the rule."""
-        with self._lock:
-            allowed = self.store.get_session(session_id).allowed_tools
-            self.store.update_session(session_id, allowed_tools=[r for r in allowed if r != rule])
-            self._log(session_id, "tool_call", revoked=rule)
-            self._relaunch_when_idle(session_id)
+        self.settings.revoke_rule(session_id, rule)
 
-    def _relaunch_when_idle(self, session_id: str) -> None:
-        live = self.pool.get(session_id)
-        if live is not None:
-            live.stale = True
-            if not live.busy:
-                self.pool.retire(live)
-
-    def _change_setting(self, session_id: str, field: str, value: str, request: dict[str, Any]) -> None:
-        """Store a session setting and tell a running claude with a control request."""
-        with self._lock:
-            self.store.update_session(session_id, **{field: value})
-            self._log(session_id, f"{field.removeprefix('permission_')}_change", **{field: value})
-            live = self.pool.get(session_id)
-            if live is not None and live.process.alive and not live.closing:
-                def answered(reply: st.ControlReply) -> None:
-                    if not reply.ok:
-                        self.emit(ev.SessionFailed(session_id, f"claude refused {field.replace('_', ' ')} {value}: "
-                                                   f"{reply.error}", kind="error"))
-                self._control(live, request, answered)
+    def set_limits(self, session_id: str, max_turns: int | None, max_budget_usd: float | None) -> Session:
+        return self.settings.set_limits(session_id, max_turns, max_budget_usd)
 
     def answer_permission(self, session_id: str, request_id: str, decision: str, message: str = "") -> None:
         self._answer(session_id, lambda live: self.requests.answer_permission(live, request_id, decision, message))
@@ -297,7 +275,7 @@ class Engine:
             return live
         self.pool.make_room()
         session = self.store.get_session(session_id)
-        plan = plan_launch(self.program, session, self.env)
+        plan = plan_launch(self.program, session, self.env, budget=limits.budget_left(session, self.config))
         if plan.mode != "fork" and (plan.claude_session_id != session.claude_session_id or session.pending_fork):
             session = self.store.update_session(session_id, claude_session_id=plan.claude_session_id,
                                                 pending_fork=None)
@@ -400,9 +378,14 @@ class Engine:
             return
         try:
             finished, failure = recorder.finish_result(item)
+            limit = limits.limit_after(self.store, self.config, live.session_id, item.subtype)
+            if limit is not None:
+                self._log(live.session_id, "error", kind="limit_reached", limit=limit.limit, reason=limit.reason)
         finally:
             live.recorder = None
             live.turn = None
+        if limit is not None:
+            failure = None
         live.permission_requests.clear()
         live.request_events.clear()
         live.request_since.clear()
@@ -411,6 +394,9 @@ class Engine:
         if failure is not None:
             self.emit(failure)
         self.emit(finished)
+        if limit is not None:
+            self.emit(limit)
+            live.pending.clear()
         if live.stale and not live.pending:
             self.pool.retire(live)
             self._publish(live.session_id)

@@ -180,3 +180,13 @@ class SessionFailed(EngineEvent):
 
     reason: str
     kind: str = "error"  # not_found, auth, api_error, exited, spawn, resume
+
+
+@dataclass(frozen=True)
+class LimitReached(EngineEvent):
+    """The session reached its turn or budget limit and is ``limited`` until the user raises it. ``prompt`` is the
+    text refused for that reason, if any, so it can be given back to the user."""
+
+    reason: str
+    limit: str  # max_turns or max_budget_usd
+    prompt: str = ""

@@ -82,12 +82,15 @@ def check_permission_mode(mode: str, env: Mapping[str, str]) -> str:
     return mode
 
 
-def plan_launch(program: str, session: Session, env: Mapping[str, str]) -> LaunchPlan:
-    """The command line for ``session``. ``session.claude_session_id`` must be set unless a fork is pending."""
+def plan_launch(program: str, session: Session, env: Mapping[str, str], *, budget: float | None = None) -> LaunchPlan:
+    """The command line for ``session``. ``session.claude_session_id`` must be set unless a fork is pending.
+    ``budget``: the US dollars claude may still spend (its ``--max-budget-usd``)."""
     mode = check_permission_mode(session.permission_mode or "default", env)
     argv = [resolve_program(program, env), *BASE_ARGS, "--permission-mode", mode]
     if session.model:
         argv += ["--model", session.model]
+    if budget is not None:
+        argv += ["--max-budget-usd", f"{budget:.6f}"]
     if session.allowed_tools:
         argv += ["--allowedTools", *session.allowed_tools]
     fork = session.pending_fork
