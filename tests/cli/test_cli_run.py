@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -134,3 +135,77 @@ def test_a_plan_without_a_terminal_keeps_planning(run_env, project, mock_api):
     done = ccsess(run_env, project, "@@plan add it", "--permission-mode", "plan")
     assert done.returncode == 0, done.stderr
     assert "no one could review it here" in done.stderr and "Tool said: No one can review a plan now" in done.stdout
+
+
+def list_waiting(run_env, project) -> list[dict]:
+    done = subprocess.run([sys.executable, "-m", "ccsess", "list", "--status", "waiting", "--json"], env=run_env,
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def wait_listed(run_env, project, count: int) -> list[dict]:
+    deadline = time.monotonic() + 30
+    while len(listed := list_waiting(run_env, project)) != count:
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.2)
+    return listed
+
+
+def test_list_status_waiting_from_another_process(run_env, project, mock_api):
+    child = pexpect.spawn(sys.executable, ["-m", "ccsess", "run", "@@ask colour", "--new", "asking"], env=run_env,
+                          cwd=str(project), timeout=60, encoding="utf-8")
+    child.expect("empty line declines")
+    [waiting] = wait_listed(run_env, project, 1)
+    assert waiting["name"] == "asking" and waiting["status"] == "waiting"
+    child.sendline("1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert list_waiting(run_env, project) == []
+
+    gone = pexpect.spawn(sys.executable, ["-m", "ccsess", "run", "@@ask again", "--session", "asking"], env=run_env,
+                         cwd=str(project), timeout=60, encoding="utf-8")
+    gone.expect("empty line declines")
+    wait_listed(run_env, project, 1)
+    gone.kill(signal.SIGKILL)
+    gone.close()
+    assert list_waiting(run_env, project) == [], "a ccsess that is gone reports nothing"
+
+
+def test_run_fires_the_hooks_and_keeps_the_turn_limit(run_env, project, mock_api, tmp_path):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    marker = tmp_path / "commands.txt"
+    Path(run_env["CCSESS_CONFIG"]).write_text(
+        f'webhook_url = "http://127.0.0.1:{httpd.server_port}/ccsess"\n'
+        f'notify_command = ["{sys.executable}", "-c", "import os; open({str(marker)!r}, \'a\').write(os.environ[\'CCSESS_EVENT\'] + chr(10))"]\n')
+    try:
+        first = ccsess(run_env, project, "hello", "--new", "bounded", "--max-turns", "1")
+        assert first.returncode == 3 and first.stdout == "Echo #1: hello\n"
+        assert "reached its limit of 1 turn" in first.stderr
+        assert [e["event"] for e in received] == ["start", "turn_finished", "limit_reached"]
+        assert received[-1]["session"]["name"] == "bounded" and received[-1]["session"]["status"] == "limited"
+
+        refused = ccsess(run_env, project, "more", "--session", "bounded")
+        assert refused.returncode == 3 and refused.stdout == "" and "limit of 1 turn" in refused.stderr
+        assert len(mock_api.requests) == 1
+
+        raised = ccsess(run_env, project, "more", "--session", "bounded", "--max-turns", "5")
+        assert raised.returncode == 0 and raised.stdout == "Echo #2: more\n"
+        assert marker.read_text().split() == [e["event"] for e in received]
+    finally:
+        httpd.shutdown()

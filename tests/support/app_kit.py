@@ -210,6 +210,9 @@ class ScriptedEngine:
         self.store.update_session(session_id, permission_mode=mode)
         self.emit(ev.ModeChanged(session_id, mode))
 
+    def pid(self, session_id: str) -> int | None:
+        return None
+
     def revoke_rule(self, session_id: str, rule: str) -> None:
         self.calls.append(("revoke_rule", session_id, rule))
         allowed = self.store.get_session(session_id).allowed_tools

@@ -28,6 +28,7 @@ from ccsess.core.store.api import SessionStore
 from ccsess.core.store.recent import RecentView
 
 if TYPE_CHECKING:
+    from ccsess.app.attention import Attention
     from ccsess.core.claude import events as ev
     from ccsess.core.claude.engine import Engine
 
@@ -85,6 +86,7 @@ class CcsessApp(App):
         self.recent_view = _recent_view(store)
         self._engine_events = EngineEventQueue()
         self._engine_events_waiting: asyncio.Event | None = None
+        self.attention: Attention | None = None
         self._load_themes()
 
     # Setup ---------------------------------------------------------------------------------------------------
@@ -127,17 +129,29 @@ class CcsessApp(App):
 
     def on_unmount(self) -> None:
         gc_tuning.restore()
+        if self.attention is not None:
+            self.attention.close()
 
     def after_first_frame(self) -> None:
         """Work the first frame does not wait for: report what the store found when it read the index, let the
         search index follow the store's writes, build the engine, and import in the background what opening a
         session or a dialog will need."""
+        from ccsess.app.attention import Attention
         from ccsess.core.search import attach_index
 
         self.notify_store_problems()
         attach_index(self.store)
+        self.attention = Attention(self.config, self.store, self._write_to_terminal, self.notify,
+                                   lambda *args, **kwargs: self.call_from_thread(self.notify, *args, **kwargs),
+                                   data_dir=getattr(self.store, "data_dir", None))
         _ = self.engine
         threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
+
+    def _write_to_terminal(self, sequence: str) -> None:
+        """The bell and desktop notifications go to the terminal as escape sequences, beside the frames."""
+        if self._driver is not None:
+            self._driver.write(sequence)
+            self._driver.flush()
 
     def notify_store_problems(self) -> None:
         problems = list(getattr(self.store, "problems", []))
@@ -204,6 +218,15 @@ class CcsessApp(App):
 
     async def _deliver_engine_event(self, event: ev.EngineEvent) -> None:
         from ccsess.core.claude import events as ev
+
+        if self.attention is not None:
+            try:
+                on_screen = self.main_screen.session_id
+            except LookupError:
+                on_screen = None
+            pid = self._engine.pid(event.session_id) if (
+                self._engine is not None and isinstance(event, ev.ProcessStateChanged)) else None
+            self.attention.engine_event(event, on_screen, pid)
 
         if isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
             self._request_arrived(event)

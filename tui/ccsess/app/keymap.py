@@ -18,6 +18,7 @@ SCREEN_BINDINGS = [
     Binding("ctrl+o", "switch_model", "Model", id="switch_model"),
     Binding("shift+tab", "cycle_mode", "Mode", id="cycle_mode", priority=True),
     Binding("alt+w", "next_waiting", "Waiting", id="next_waiting", priority=True),
+    Binding("alt+n", "go_to_notified", "Notified", id="go_to_notified", priority=True, show=False),
     Binding("ctrl+f", "focus_filter", "Find", id="focus_filter", show=False),
     Binding("ctrl+g", "search_messages", "Search", id="search", show=False),
     Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),

@@ -3,7 +3,9 @@
 The reply goes to stdout as plain text (escape sequences and control characters removed when stdout is a
 terminal); retries, tool activity, denials and errors go to stderr as one-line notes. Nobody is there to answer a
 permission request, so each is denied unless the permission mode lets claude go ahead without asking.
-Exit code: 0 when the reply finished, 1 on failure, 130 when stopped with Ctrl-C (the partial reply is kept).
+Exit code: 0 when the reply finished, 1 on failure, 3 when the session reached its turn or budget limit, 130 when
+stopped with Ctrl-C (the partial reply is kept). The hooks of the config (``notify_command``, ``webhook_url``) get
+the same events as in the app.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ccsess.cli.asking import NO_ONE_TO_ASK, NO_ONE_TO_REVIEW, Asker
-from ccsess.core.config import PERMISSION_MODES
+from ccsess.core.config import PERMISSION_MODES, limit_budget, limit_turns
 from ccsess.core.text import plain_text, tool_summary
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from ccsess.core.claude.engine import Engine
 
 STOP_WAIT = 10.0
+LIMITED = 3
 DENIED_HEADLESS = ("ccsess run cannot ask for permission; rerun with --permission-mode acceptEdits "
                    "(or another mode that allows this tool)")
 
@@ -45,7 +48,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--answer", metavar="TEXT", action="append", default=[],
                         help="an answer to a question claude asks, in order (repeat it; a number picks an option); "
                              "without enough of them the question is asked on the terminal, if there is one")
+    parser.add_argument("--max-turns", metavar="N", type=_checked(limit_turns),
+                        help="stop the session after N turns in all (kept with the session)")
+    parser.add_argument("--max-budget-usd", metavar="X", type=_checked(limit_budget),
+                        help="stop the session once it has cost X US dollars (kept with the session)")
     parser.set_defaults(func=handle_run)
+
+
+def _checked(check: Any) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            return check(float(text) if "." in text else int(text))
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
+    return parse
 
 
 class _ReplyPrinter:
@@ -125,25 +141,63 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
     except _UsageError as exc:
         ctx.err(str(exc))
         return 2
-    from ccsess.core.claude.engine import Engine
+    from ccsess.core.claude import events as ev
+    from ccsess.core.claude.engine import Engine, LimitExceeded
+    from ccsess.core.hooks import Hooks
+    from ccsess.core.store.live_board import LiveBoard
 
+    hooks = Hooks(ctx.store, command=ctx.config.notify_command, webhook_url=ctx.config.webhook_url,
+                  on_failure=ctx.err)
+    board = LiveBoard(ctx.store.data_dir)
     events: queue.Queue[ev.EngineEvent] = queue.Queue()
     engine = Engine(ctx.store, ctx.config, events.put)
+
+    def observe(event: ev.EngineEvent) -> None:
+        hooks.engine_event(event)
+        if isinstance(event, ev.ProcessStateChanged):
+            board.update(event.session_id, event.state, waiting=event.waiting,
+                         claude_pid=engine.pid(event.session_id))
+        elif isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
+            # Shown as waiting while the terminal asks, before the state change that follows the request.
+            board.update(event.session_id, "waiting", waiting=1, claude_pid=engine.pid(event.session_id))
+
     printer = _ReplyPrinter(ctx.stdout, clean=_is_tty(ctx.stdout))
     try:
         if args.session is not None and args.model and args.model != session.model:
             engine.set_model(session.id, args.model)
-        engine.send(session.id, prompt)
+        if args.max_turns is not None or args.max_budget_usd is not None:
+            engine.set_limits(session.id, args.max_turns or session.max_turns,
+                              args.max_budget_usd or session.max_budget_usd)
+        try:
+            engine.send(session.id, prompt)
+        except LimitExceeded as limited:
+            _drain(events, observe)
+            ctx.err(str(limited))
+            return LIMITED
         asker = Asker(args.answer, terminal=_is_tty(sys.stdin) and _is_tty(ctx.stderr), read_line=sys.stdin.readline,
                       err=ctx.stderr)
-        return _follow(engine, session.id, events, printer, ctx, asker)
+        return _follow(engine, session.id, events, printer, ctx, asker, observe)
     finally:
         printer.finish()
         engine.shutdown(timeout=5.0)
+        _drain(events, observe)
+        hooks.close(timeout=5.0)
+        board.close()
+
+
+def _drain(events: queue.Queue[ev.EngineEvent], observe: Any) -> list[ev.EngineEvent]:
+    drained = []
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return drained
+        observe(event)
+        drained.append(event)
 
 
 def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent], printer: _ReplyPrinter,
-            ctx: Any, asker: Asker) -> int:
+            ctx: Any, asker: Asker, observe: Any) -> int:
     from ccsess.core.claude import events as ev
 
     failed = False
@@ -160,6 +214,7 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
                 continue
             if event.session_id != session_id:
                 continue
+            observe(event)
             if isinstance(event, ev.TextDelta):
                 printer.delta(event.text)
             elif isinstance(event, ev.MessageCompleted):
@@ -196,6 +251,12 @@ def _follow(engine: Engine, session_id: str, events: queue.Queue[ev.EngineEvent]
             elif isinstance(event, ev.TurnFinished):
                 if event.interrupted or stopping_since is not None:
                     return 130
+                # A limit reached by this turn is reported right after it.
+                limits = [e for e in _drain(events, observe) if isinstance(e, ev.LimitReached)]
+                for limit in limits:
+                    ctx.err(plain_text(limit.reason))
+                if limits:
+                    return LIMITED
                 return 1 if (failed or event.is_error) else 0
         except KeyboardInterrupt:
             if stopping_since is not None:

@@ -22,7 +22,8 @@ DAY = 86400.0
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("list", help="list sessions, most recently active first")
     p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.add_argument("--status", choices=STATUSES, help="only sessions with this status")
+    p.add_argument("--status", choices=(*STATUSES, "waiting"),
+                   help="only sessions with this status (waiting: claude waits for an answer in a running ccsess)")
     p.add_argument("--project", metavar="DIR", help="only sessions whose project is DIR")
     p.add_argument("--all", action="store_true", help="include archived sessions")
     p.set_defaults(func=cmd_list)
@@ -112,6 +113,8 @@ def session_json(s: Session) -> dict[str, Any]:
         "model": s.model,
         "permission_mode": s.permission_mode,
         "allowed_tools": list(s.allowed_tools),
+        "max_turns": s.max_turns,
+        "max_budget_usd": s.max_budget_usd,
         "status": s.status,
         "created": iso(s.created),
         "updated": iso(s.updated),
@@ -154,15 +157,24 @@ def _table(ctx: Context, headers: list[str], rows: Iterable[list[str]], widths: 
 # Commands ---------------------------------------------------------------------------------------------------
 
 
+def shown_status(session: Session, live: dict[str, dict[str, Any]]) -> str:
+    """The stored status, or ``waiting`` while a running ccsess has a request of the session open."""
+    entry = live.get(session.id)
+    return "waiting" if entry and entry.get("waiting") else session.status
+
+
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from ccsess.core.store.live_board import read_live
+
+    live = read_live(ctx.store.data_dir)
     sessions = ctx.store.list_sessions(include_archived=args.all or args.status == "archived")
     if args.status:
-        sessions = [s for s in sessions if s.status == args.status]
+        sessions = [s for s in sessions if shown_status(s, live) == args.status]
     if args.project:
         wanted = os.path.realpath(os.path.expanduser(args.project))
         sessions = [s for s in sessions if os.path.realpath(os.path.expanduser(s.project)) == wanted]
     if args.json:
-        _print_json(ctx, [session_json(s) for s in sessions])
+        _print_json(ctx, [{**session_json(s), "status": shown_status(s, live)} for s in sessions])
         return 0
     if not sessions:
         ctx.out("No sessions." if not (args.status or args.project) else "No matching sessions.")
@@ -171,7 +183,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         [
             s.id,
             escaped_line(s.name),
-            s.status,
+            shown_status(s, live),
             escaped_line(s.model or "-"),
             s.permission_mode,
             str(s.message_count),
@@ -207,6 +219,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         ("model", escaped_line(session.model or "default")),
         ("permission mode", session.permission_mode),
         ("allowed tools", escaped_line(", ".join(session.allowed_tools)) or "-"),
+        ("limits", _limits(session, ctx.config)),
         ("status", session.status),
         ("created", f"{iso(session.created)} ({relative_time(session.created, spoken=True)})"),
         ("last active", f"{iso(session.last_active)} ({relative_time(session.last_active, spoken=True)})"),
@@ -231,6 +244,15 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         text = escaped_line(m.text or _block_summary(m))
         ctx.out(f"  {m.role:<9} {_fit(text, 90).rstrip()}{flags}")
     return 0
+
+
+def _limits(session: Session, config: Any) -> str:
+    from ccsess.core.claude.limits import limits_of
+
+    turns, budget = limits_of(session, config)
+    parts = [f"{session.totals.turns} of {turns} turns" if turns else "",
+             f"${session.totals.cost_usd:.4f} of ${budget:.2f}" if budget else ""]
+    return ", ".join(p for p in parts if p) or "none"
 
 
 def _block_summary(m: Message) -> str:

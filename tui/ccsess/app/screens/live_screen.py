@@ -135,6 +135,8 @@ class LiveScreen(Screen):
         self.session_id = session_id
         self.reload_session()
         self.sidebar.select(session_id)
+        if session_id is not None:
+            self.sidebar.set_unread(session_id, False)
         async with self.events_lock:
             await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
         self.update_status()
@@ -285,6 +287,10 @@ class LiveScreen(Screen):
             case ev.ProcessExited(expected=False, exit_code=code):
                 detail = f" (exit code {code})" if code is not None else ""
                 self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
+            case ev.LimitReached(reason=reason, prompt=prompt):
+                self.app.notify_about(sid, reason, severity="warning", timeout=12)
+                if current and prompt and not self.prompt.text.strip():
+                    self.prompt.text = prompt  # refused: given back to be sent once the limit is raised
             case ev.SessionFailed(reason=reason):
                 self.sidebar.set_state(sid, "failed")
                 self.app.notify_about(sid, reason, severity="error", timeout=12)
@@ -297,7 +303,8 @@ class LiveScreen(Screen):
                 self.sidebar.update_session(session)
                 if current:
                     self._session = session
-            case ev.ModelChanged() | ev.ModeChanged() | ev.TurnFinished() | ev.SessionFailed() | ev.ProcessExited():
+            case (ev.ModelChanged() | ev.ModeChanged() | ev.TurnFinished() | ev.SessionFailed() | ev.ProcessExited()
+                  | ev.LimitReached()):
                 self.refresh_session_row(sid)
                 if current:
                     self.reload_session()
@@ -309,6 +316,8 @@ class LiveScreen(Screen):
 
     async def _turn_finished(self, event: ev.TurnFinished) -> None:
         sid = event.session_id
+        if sid != self.session_id and not event.interrupted:
+            self.sidebar.set_unread(sid, True)
         if sid == self.session_id:
             await self.conversation.end_turn()
             if sid in self.reload_after_turn:

@@ -165,6 +165,15 @@ class MainScreen(LiveScreen):
         else:
             self.app.open_next_request(waiting[0])
 
+    async def action_go_to_notified(self) -> None:
+        """alt+n: the session of the latest notification (finished, failed, waiting or limited)."""
+        attention = self.app.attention
+        target = attention.last_notified if attention is not None else None
+        if target is None:
+            self.notify("No session has notified you yet.", timeout=3)
+        elif target != self.session_id:
+            await self.open_session(target)
+
     def action_cycle_mode(self) -> None:
         """shift+tab: the next permission mode, as in Claude Code (default, acceptEdits, plan)."""
         session = self.session
@@ -287,6 +296,8 @@ class MainScreen(LiveScreen):
             self.app.report_error("Could not archive", error)
             return
         self.sidebar.remove_session(session.id)
+        if self.app.attention is not None:
+            self.app.attention.archived(session)
         await self.open_session(None)
         self.notify(f"Archived “{session.name}”: it stays in the store and in exports")
 

@@ -36,6 +36,8 @@ ICONS: dict[str, tuple[str, str]] = {
     "streaming": ("▶", "$accent"),
     "retrying": ("↻", "$warning"),
     "waiting": ("?", "bold $warning"),
+    "unread": ("◆", "bold $accent"),
+    "limited": ("⊘", "$warning"),
     "live": ("●", "$success"),
     "failed": ("✗", "$error"),
     "branch": ("⑂", "$secondary"),
@@ -60,14 +62,19 @@ class ListedSession(Protocol):
     def parent_id(self) -> str | None: ...
 
 
-def session_icon(session: ListedSession, process_state: str | None) -> str:
-    """Which icon a session gets: what its process is doing first, then what is stored about it."""
+def session_icon(session: ListedSession, process_state: str | None, unread: bool = False) -> str:
+    """Which icon a session gets: what its process is doing first, then whether it has news, then what is stored
+    about it."""
     if process_state == "waiting":
         return "waiting"
     if process_state in ("streaming", "stopping"):
         return "streaming"
     if process_state == "retrying":
         return "retrying"
+    if unread:
+        return "unread"
+    if session.status == "limited":
+        return "limited"
     if process_state in ("warm", "starting"):
         return "live"
     if session.status == "failed":
@@ -178,6 +185,7 @@ class SessionSidebar(Vertical):
         self._haystacks: dict[str, str] = {}
         self._by_id: dict[str, ListedSession] = {}
         self._states: dict[str, str] = {}
+        self._unread: set[str] = set()
         self._selected: str | None = None
         self._name_width = name_width(SIDEBAR_WIDTH - 1)
 
@@ -233,6 +241,16 @@ class SessionSidebar(Vertical):
         self._states[session_id] = state
         self._refresh_row(session_id)
 
+    def set_unread(self, session_id: str, unread: bool) -> None:
+        """A session that finished a turn while another was on screen, until it is opened."""
+        if (session_id in self._unread) == unread:
+            return
+        if unread:
+            self._unread.add(session_id)
+        else:
+            self._unread.discard(session_id)
+        self._refresh_row(session_id)
+
     def select(self, session_id: str | None) -> None:
         self._selected = session_id
         if session_id is None:
@@ -256,7 +274,7 @@ class SessionSidebar(Vertical):
             pass
 
     def _prompt(self, session: ListedSession) -> Content:
-        icon, style = ICONS[session_icon(session, self._states.get(session.id))]
+        icon, style = ICONS[session_icon(session, self._states.get(session.id), session.id in self._unread)]
         age = relative_time(session.last_active, self._clock())
         name = visible_text(session.name).replace("\n", " ") or session.id
         width = max(8, self._name_width)
