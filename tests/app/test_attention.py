@@ -6,7 +6,7 @@ from __future__ import annotations
 from ccsess.app.attention import desktop_sequence
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
-from support.app_kit import build_app, notified, screen_text, seed_store, wait_until
+from support.app_kit import build_app, notified, run_palette, screen_text, seed_store, wait_until
 
 SIZE = (120, 36)
 
@@ -72,3 +72,36 @@ def test_desktop_sequences_by_terminal():
     assert desktop_sequence("ccsess", "done", {"VTE_VERSION": "7600"}).startswith("\x1b]777;notify;")
     wrapped = desktop_sequence("ccsess", "done", {"TMUX": "/tmp/tmux-0/default,1,0"})
     assert wrapped == "\x1bPtmux;\x1b\x1b]9;ccsess: done\x07\x1b\\"
+
+
+async def test_limits_from_the_palette_and_a_refused_prompt_given_back(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main_screen.open_session("tools001")
+        await run_palette(pilot, "Set limits")
+        await wait_until(pilot, lambda: app.screen.id == "limits-dialog")
+        app.screen.query_one("#max-turns").value = "0"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Turns must be a whole number of turns >= 1" in screen_text(app))
+        app.screen.query_one("#max-turns").value = "12"
+        app.screen.query_one("#max-budget").value = "2.5"
+        await pilot.click("#ok")
+        await wait_until(pilot, lambda: ("set_limits", "tools001", 12, 2.5) in app.engine.calls)
+        assert app.store.get_session("tools001").max_turns == 12
+
+        app.emit_engine_event(ev.LimitReached("tools001", "this session reached its limit of 12 turns", "max_turns",
+                                              prompt="the refused prompt"))
+        await wait_until(pilot, lambda: app.main_screen.prompt.text == "the refused prompt")
+        assert notified(app, "reached its limit of 12 turns")
+
+
+async def test_statistics_screen_draws_cost_per_day(app):
+    from ccsess.core.models import Event
+
+    app.store.add_event("tools001", Event(kind="turn", detail={"cost_usd": 0.4, "is_error": False}))
+    async with app.run_test(size=SIZE) as pilot:
+        await run_palette(pilot, "Statistics")
+        await wait_until(pilot, lambda: app.screen.id == "stats-screen")
+        shown = screen_text(app)
+        assert "Cost per day, last 30 days (highest $0.4000)" in shown and "█" in shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.id != "stats-screen")

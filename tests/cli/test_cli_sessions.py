@@ -187,6 +187,32 @@ def test_stats(capsys, sessions):
     assert code == 0 and "3 sessions" in out and "$0.7500" in out and "sonnet" in out
 
 
+def test_stats_turns_errors_and_cost_per_day(capsys, data_dir, tmp_path):
+    from ccsess.core.models import Event
+    from ccsess.core.stats import bar_chart
+
+    store = Store(data_dir)
+    first = store.create_session("first", str(tmp_path))
+    second = store.create_session("second", str(tmp_path), status="limited")
+    now = time.time()
+    for sid, back, cost, failed in ((first.id, 0, 0.5, False), (first.id, 0, 0.25, True),
+                                    (second.id, 2, 1.0, False), (second.id, 45, 9.0, False)):
+        store.add_event(sid, Event(kind="turn", at=now - back * 86400, detail={"cost_usd": cost, "is_error": failed}))
+    store.add_totals(first.id, cost_usd=0.75, input_tokens=0, output_tokens=0, turns=2)
+    store.add_totals(second.id, cost_usd=10.0, input_tokens=0, output_tokens=0, turns=2)
+    code, out, _ = run(capsys, "stats", "--json")
+    data = json.loads(out)
+    assert data["average_turns"] == 2.0 and data["error_turns"] == 1 and data["error_share"] == 0.25
+    assert data["by_status"]["limited"]["sessions"] == 1
+    days = data["cost_per_day"]
+    assert len(days) == 30 and days[-1]["cost_usd"] == 0.75 and days[-3]["cost_usd"] == 1.0
+    assert sum(day["cost_usd"] for day in days) == 1.75, "the turn 45 days ago is outside the chart"
+    chart = bar_chart(days, height=4)
+    assert chart[0][-3] == "█" and chart[-2][-1] != " " and set(chart[0][:-3]) == {" "}
+    code, out, _ = run(capsys, "stats")
+    assert "25% ended in an error" in out and "cost per day, last 30 days (highest $1.0000)" in out
+
+
 def test_prune(capsys, sessions, store, data_dir):
     store.update_session("zzz33333", last_active=time.time() - 40 * 86400)
     store.update_session("abd22222", last_active=time.time() - 10 * 86400)

@@ -210,6 +210,10 @@ class ScriptedEngine:
         self.store.update_session(session_id, permission_mode=mode)
         self.emit(ev.ModeChanged(session_id, mode))
 
+    def set_limits(self, session_id: str, max_turns: int | None, max_budget_usd: float | None) -> Session:
+        self.calls.append(("set_limits", session_id, max_turns, max_budget_usd))
+        return self.store.update_session(session_id, max_turns=max_turns, max_budget_usd=max_budget_usd)
+
     def pid(self, session_id: str) -> int | None:
         return None
 

@@ -45,6 +45,9 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
     ("Switch model", "Pick the model for this session", "switch_model"),
     ("Permission mode", "Pick how much claude may do without asking (shift+tab cycles)", "pick_mode"),
+    ("Set limits", "Most turns and budget of this session; raising them lets a limited session go on",
+     "set_limits"),
+    ("Statistics", "Sessions by status, turns, errors and cost per day", "statistics"),
     ("Revoke an allowed tool", "Ask again before tools this session was allowed to use", "revoke_rule"),
     ("Go to next waiting session", "The session whose question or request waits longest (alt+w)", "next_waiting"),
     ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
@@ -371,6 +374,12 @@ class CcsessApp(App):
     def set_permission_mode(self, mode: str) -> None:
         self._change_session(f"Permission mode: {mode}", "Could not switch the permission mode",
                              lambda engine, sid: engine.set_permission_mode(sid, mode))
+
+    def set_limits(self, max_turns: int | None, max_budget_usd: float | None) -> None:
+        turns = f"{max_turns} turns" if max_turns else "no turn limit"
+        budget = f"${max_budget_usd:g}" if max_budget_usd else "no budget"
+        self._change_session(f"Limits: {turns}, {budget}", "Could not set the limits",
+                             lambda engine, sid: engine.set_limits(sid, max_turns, max_budget_usd))
 
     def revoke_rule(self, rule: str) -> None:
         self._change_session(f"claude asks again before {rule}", "Could not revoke the rule",

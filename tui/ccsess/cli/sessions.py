@@ -1,4 +1,4 @@
-"""``ccsess list|show|rm|rename|stats|prune``: look after stored sessions without the TUI."""
+"""``ccsess list|show|rm|rename|prune``: look after stored sessions without the TUI."""
 
 from __future__ import annotations
 
@@ -42,10 +42,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
     p.add_argument("new_name", metavar="NEW", help="the new name")
     p.set_defaults(func=cmd_rename)
-
-    p = subparsers.add_parser("stats", help="totals by status, model and project")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_stats)
 
     p = subparsers.add_parser("prune", help="delete sessions not active for a number of days")
     p.add_argument(
@@ -287,59 +283,6 @@ def cmd_rename(args: argparse.Namespace, ctx: Context) -> int:
     store.update_session(session.id, name=new_name)
     store.add_event(session.id, Event(kind="rename", detail={"old": session.name, "new": new_name}))
     ctx.out(f"renamed {session.id}: {escaped_line(session.name)} -> {escaped_line(new_name)}")
-    return 0
-
-
-def _group() -> dict[str, Any]:
-    return {"sessions": 0, "messages": 0, "cost_usd": 0.0, "input_tokens": 0, "output_tokens": 0, "turns": 0}
-
-
-def _add(group: dict[str, Any], s: Session) -> None:
-    group["sessions"] += 1
-    group["messages"] += s.message_count
-    group["cost_usd"] = round(group["cost_usd"] + s.totals.cost_usd, 6)
-    group["input_tokens"] += s.totals.input_tokens
-    group["output_tokens"] += s.totals.output_tokens
-    group["turns"] += s.totals.turns
-
-
-def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
-    sessions = ctx.store.list_sessions(include_archived=True)
-    total = _group()
-    by: dict[str, dict[str, dict[str, Any]]] = {"by_status": {}, "by_model": {}, "by_project": {}}
-    for s in sessions:
-        _add(total, s)
-        for key, value in (
-            ("by_status", s.status),
-            ("by_model", s.model or "default"),
-            ("by_project", s.project),
-        ):
-            _add(by[key].setdefault(value, _group()), s)
-    if args.json:
-        _print_json(ctx, {**total, **by})
-        return 0
-    ctx.out(
-        f"{_plural(total['sessions'], 'session')}, {_plural(total['messages'], 'message')}, "
-        f"${total['cost_usd']:.4f}, {total['input_tokens']} input + {total['output_tokens']} output tokens, "
-        f"{_plural(total['turns'], 'turn')}"
-    )
-    for key, title in (("by_status", "STATUS"), ("by_model", "MODEL"), ("by_project", "PROJECT")):
-        if not by[key]:
-            continue
-        ctx.out("")
-        groups = sorted(by[key].items(), key=lambda item: -item[1]["sessions"])
-        rows = [
-            [
-                escaped_line(_home(name) if key == "by_project" else name),
-                str(g["sessions"]),
-                str(g["messages"]),
-                f"${g['cost_usd']:.4f}",
-                str(g["input_tokens"]),
-                str(g["output_tokens"]),
-            ]
-            for name, g in groups
-        ]
-        _table(ctx, [title, "SESSIONS", "MSGS", "COST", "IN TOKENS", "OUT TOKENS"], rows, [50, 0, 0, 0, 0, 0])
     return 0
 
 

@@ -135,6 +135,47 @@ class NewSessionDialog(_FormDialog):
             self._submit()
 
 
+class LimitsDialog(_FormDialog):
+    """A session's turn and budget limits; empty means none of its own. Returns (max_turns, max_budget_usd)."""
+
+    def __init__(self, max_turns: int | None, max_budget_usd: float | None, spent: str) -> None:
+        super().__init__(id="limits-dialog")
+        self._turns = "" if max_turns is None else str(max_turns)
+        self._budget = "" if max_budget_usd is None else f"{max_budget_usd:g}"
+        self._spent = spent
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Limits of this session", classes="dialog-title")
+            yield Static(Content(self._spent), classes="dialog-text")
+            yield Label("Most turns (empty: the config's default)", classes="field-label")
+            yield Input(self._turns, id="max-turns", type="integer")
+            yield Label("Budget in US dollars (empty: the config's default)", classes="field-label")
+            yield Input(self._budget, id="max-budget", type="number")
+            yield Static("", id="dialog-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Set", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def _submit(self) -> None:
+        from ccsess.core.config import limit_budget, limit_turns
+
+        values: list[int | float | None] = []
+        for field_id, check, parse in (("#max-turns", limit_turns, int), ("#max-budget", limit_budget, float)):
+            text = self.query_one(field_id, Input).value.strip()
+            try:
+                values.append(check(parse(text)) if text else None)
+            except ValueError as error:
+                label = "Turns" if field_id == "#max-turns" else "Budget"
+                self.query_one("#dialog-error", Static).update(Content(f"{label} {error}"))
+                return
+        self.dismiss(tuple(values))
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        self._submit()
+
+
 class ConfirmDialog(_Dialog):
     """A yes/no question; returns True or False."""
 

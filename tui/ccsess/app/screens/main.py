@@ -185,6 +185,29 @@ class MainScreen(LiveScreen):
             self.app.push_screen(CommandPalette(providers=[ModeProvider], placeholder="Permission mode…",
                                                 id="mode-picker"))
 
+    def action_set_limits(self) -> None:
+        session = self.reload_session()
+        if session is None:
+            return
+        from ccsess.app.screens.dialogs import LimitsDialog
+
+        spent = f"So far: {session.totals.turns} turns, ${session.totals.cost_usd:.4f}."
+
+        def chosen(limits: tuple[int | None, float | None] | None) -> None:
+            if limits is not None:
+                self.app.set_limits(*limits)
+
+        self.app.push_screen(LimitsDialog(session.max_turns, session.max_budget_usd, spent), chosen)
+
+    def action_statistics(self) -> None:
+        from ccsess.app.screens.stats import StatsScreen
+        from ccsess.core.stats import collect
+        from ccsess.core.store.live_board import read_live
+
+        store = self.app.store
+        self.app.call_engine("Could not read the statistics", lambda: collect(store, read_live(store.data_dir)),
+                             lambda figures: self.app.push_screen(StatsScreen(figures)))
+
     def action_revoke_rule(self) -> None:
         if self.session_id is not None:
             self.app.push_screen(CommandPalette(providers=[AllowedRuleProvider], placeholder="Revoke…",
