@@ -14,6 +14,7 @@ Markers in the prompt (or in env FAKE_CLAUDE_SCRIPT, applied to every prompt) ch
     !!hang          no output at all, never ends
     !!exit-early    a stderr line, exit 2, before any output
     !!slow:<sec>    the echo, then 20 deltas spread over <sec> seconds (an interrupt stops it)
+    !!stream:<KB>   a Markdown reply of <KB> KiB in 40-character deltas, as fast as they can be written
     !!stderr        a stderr line in the middle of the turn
     !!tool:<cmd>    a Bash tool_use; with --permission-prompt-tool stdio it asks the host (can_use_tool)
 Env FAKE_CLAUDE_LOG=<file> appends {"argv": [...]} and {"stdin": "<line>"} JSON lines to that file.
@@ -39,6 +40,17 @@ ALIASES = {"sonnet": "claude-sonnet-5-5", "opus": "claude-opus-5-5", "default": 
 _ESCAPES = {"\x7f": "\\u007f", "\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _EOF = object()
 
+
+
+def streamed_markdown(size: int) -> str:
+    """About ``size`` characters of Markdown: headings, prose with inline code and bold, lists, code blocks."""
+    parts, n = [], 0
+    while sum(map(len, parts)) < size:
+        n += 1
+        parts.append(f"## Part {n}\n\nThe reader keeps **only** what it needs, so `memory` stays flat as part {n} "
+                     "streams in and the index grows with every session that is opened.\n\n"
+                     f"- item {n}.1 with `code`\n- item {n}.2\n\n```python\nvalue_{n} = compute({n})\n```\n\n")
+    return "".join(parts)[:size]
 
 class Interrupted(Exception):
     pass
@@ -230,6 +242,9 @@ class Fake:
             size = int(float(m.group(1)) * 1024 * 1024)
             body = (echo + " ") + "x" * max(0, size - len(echo) - 1)
             pieces = [body[i:i + 65536] for i in range(0, len(body), 65536)]
+        elif m := re.search(r"!!stream:(\d+)", script):
+            body = streamed_markdown(int(m.group(1)) * 1024)
+            pieces = [body[i:i + 40] for i in range(0, len(body), 40)]
         elif m := re.search(r"!!slow:(\d+(?:\.\d+)?)", script):
             pieces = [echo] + [f" [{i}/20]" for i in range(1, 21)]
             gap = float(m.group(1)) / 20

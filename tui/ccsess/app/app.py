@@ -61,6 +61,9 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
+DELTA_EVENTS = frozenset({"TextDelta", "ThinkingDelta", "ToolInputDelta"})
+
+
 class CcsessApp(App):
     """Keeps every conversation with the claude CLI."""
 
@@ -90,6 +93,8 @@ class CcsessApp(App):
         self._engine_events = EngineEventQueue()
         self._engine_events_waiting: asyncio.Event | None = None
         self.attention: Attention | None = None
+        # The session whose deltas are drawn (the one on screen); written by the screen, read by engine threads.
+        self.streamed_session: str | None = None
         self._load_themes()
 
     # Setup ---------------------------------------------------------------------------------------------------
@@ -198,7 +203,11 @@ class CcsessApp(App):
 
     def emit_engine_event(self, event: ev.EngineEvent) -> None:
         """Handed to the engine as ``emit``; called from its threads. Deltas that arrive while the screen is busy
-        drawing are merged, so the screen keeps up however fast the text comes."""
+        drawing are merged, so the screen keeps up however fast the text comes; deltas of sessions not on screen
+        are dropped here (their replies are read from the store when they are opened), so sessions streaming in
+        the background cost the event loop nothing."""
+        if type(event).__name__ in DELTA_EVENTS and event.session_id != self.streamed_session:
+            return
         if self._engine_events.put(event):
             self.post_message(EngineEventsWaiting())
 
@@ -227,9 +236,7 @@ class CcsessApp(App):
                 on_screen = self.main_screen.session_id
             except LookupError:
                 on_screen = None
-            pid = self._engine.pid(event.session_id) if (
-                self._engine is not None and isinstance(event, ev.ProcessStateChanged)) else None
-            self.attention.engine_event(event, on_screen, pid)
+            self.attention.engine_event(event, on_screen)
 
         if isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
             self._request_arrived(event)

@@ -66,10 +66,10 @@ class Attention:
                            on_failure=self._hook_failed)
         self.board = LiveBoard(data_dir) if data_dir is not None else None
 
-    def engine_event(self, event: ev.EngineEvent, on_screen: str | None, claude_pid: int | None = None) -> None:
+    def engine_event(self, event: ev.EngineEvent, on_screen: str | None) -> None:
         self.hooks.engine_event(event)
         if isinstance(event, ev.ProcessStateChanged) and self.board is not None:
-            self.board.update(event.session_id, event.state, waiting=event.waiting, claude_pid=claude_pid)
+            self.board.update(event.session_id, event.state, waiting=event.waiting, claude_pid=event.pid)
         hook = hook_for(event)
         if hook is None or hook[0] not in WHAT_HAPPENED:
             return

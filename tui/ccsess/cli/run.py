@@ -155,8 +155,7 @@ def handle_run(args: argparse.Namespace, ctx: Any) -> int:
     def observe(event: ev.EngineEvent) -> None:
         hooks.engine_event(event)
         if isinstance(event, ev.ProcessStateChanged):
-            board.update(event.session_id, event.state, waiting=event.waiting,
-                         claude_pid=engine.pid(event.session_id))
+            board.update(event.session_id, event.state, waiting=event.waiting, claude_pid=event.pid)
         elif isinstance(event, (ev.PermissionRequested, ev.QuestionAsked, ev.PlanProposed)):
             # Shown as waiting while the terminal asks, before the state change that follows the request.
             board.update(event.session_id, "waiting", waiting=1, claude_pid=engine.pid(event.session_id))

@@ -133,6 +133,7 @@ class LiveScreen(Screen):
 
     async def open_session(self, session_id: str | None) -> None:
         self.session_id = session_id
+        self.app.streamed_session = session_id
         self.reload_session()
         self.sidebar.select(session_id)
         if session_id is not None:
@@ -253,8 +254,12 @@ class LiveScreen(Screen):
         sid = event.session_id
         current = sid == self.session_id
         conversation = self.conversation
+        footer_changes = current or isinstance(event, (ev.TurnFinished, ev.SessionFailed))
         match event:
             case ev.ProcessStateChanged(state=state, waiting=waiting):
+                previous = self.live_states.get(sid)
+                # Of a session in the background only its waiting or not changes the keys shown (alt+w).
+                footer_changes = current or bool(previous and previous.waiting) != bool(waiting)
                 self.live_states[sid] = event
                 self.sidebar.set_state(sid, "waiting" if waiting else state)
             case ev.PromptStored(message=message) if current:
@@ -311,7 +316,7 @@ class LiveScreen(Screen):
         if current or isinstance(event, ev.ProcessStateChanged):  # the status line counts waiting sessions
             self.update_status()
             self.update_prompt_state()
-        if isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):
+        if footer_changes and isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):
             self.refresh_bindings()
 
     async def _turn_finished(self, event: ev.TurnFinished) -> None:

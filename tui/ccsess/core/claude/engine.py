@@ -463,7 +463,8 @@ class Engine:
             return
         self._published[session_id] = snapshot
         state, detail, busy, queued, waiting = snapshot
-        self.emit(ev.ProcessStateChanged(session_id, state, detail, busy=busy, queued=queued, waiting=waiting))
+        self.emit(ev.ProcessStateChanged(session_id, state, detail, busy=busy, queued=queued, waiting=waiting,
+                                         pid=live.process.pid if live is not None else None))
 
     def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
         try:

@@ -139,6 +139,7 @@ class ProcessStateChanged(EngineEvent):
     busy: bool = False
     queued: int = 0
     waiting: int = 0  # requests (permissions, questions, plans) waiting for the user
+    pid: int | None = None  # of the session's claude while one runs
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,13 @@ class _Reply:
         return any(_block_has_content(b) for b in self.blocks())
 
 
+_STREAMED_KEYS = ("text", "thinking", "partial_json")
+
+
 def _finish_streamed_block(block: dict[str, Any]) -> dict[str, Any]:
-    block = dict(block)
+    """A streamed block in the Anthropic shape. While it streams its text is a list of pieces, joined here: adding
+    each delta to a string would copy the whole reply once per delta."""
+    block = {key: "".join(value) if key in _STREAMED_KEYS else value for key, value in block.items()}
     if block.get("type") == "tool_use":
         raw = block.pop("partial_json", "")
         try:
@@ -141,17 +146,17 @@ class TurnRecorder:
         reply = self._reply()
         if item.block_type == "tool_use":
             reply.streamed[item.index] = {"type": "tool_use", "id": item.tool_use_id, "name": item.name,
-                                          "partial_json": ""}
+                                          "partial_json": []}
             self.emit(ev.ToolUseStarted(self.session_id, item.tool_use_id, item.name, item.index))
         elif item.block_type == "thinking":
-            reply.streamed[item.index] = {"type": "thinking", "thinking": ""}
+            reply.streamed[item.index] = {"type": "thinking", "thinking": []}
         else:
-            reply.streamed[item.index] = {"type": item.block_type or "text", "text": ""}
+            reply.streamed[item.index] = {"type": item.block_type or "text", "text": []}
 
     def _on_TextChunk(self, item: st.TextChunk) -> None:
         reply = self._reply()
-        block = reply.streamed.setdefault(item.index, {"type": "text", "text": ""})
-        block["text"] = block.get("text", "") + item.text
+        block = reply.streamed.setdefault(item.index, {"type": "text", "text": []})
+        block.setdefault("text", []).append(item.text)
         reply.shown_text.append(item.text)
         reply.dirty = True
         if self.first_text_at is None:
@@ -161,8 +166,8 @@ class TurnRecorder:
 
     def _on_ThinkingChunk(self, item: st.ThinkingChunk) -> None:
         reply = self._reply()
-        block = reply.streamed.setdefault(item.index, {"type": "thinking", "thinking": ""})
-        block["thinking"] = block.get("thinking", "") + item.text
+        block = reply.streamed.setdefault(item.index, {"type": "thinking", "thinking": []})
+        block.setdefault("thinking", []).append(item.text)
         reply.dirty = True
         self.emit(ev.ThinkingDelta(self.session_id, item.text, item.index))
         self.tick()
@@ -172,7 +177,7 @@ class TurnRecorder:
         block = reply.streamed.get(item.index)
         if block is None or block.get("type") != "tool_use":
             return
-        block["partial_json"] += item.partial_json
+        block["partial_json"].append(item.partial_json)
         self.emit(ev.ToolInputDelta(self.session_id, block.get("id", ""), item.partial_json))
 
     def _on_AssistantBlock(self, item: st.AssistantBlock) -> None:
@@ -244,10 +249,10 @@ class TurnRecorder:
     def tick(self, *, force: bool = False) -> None:
         """Store the streaming reply as partial if it changed and a second has passed (or ``force``)."""
         reply = self.current
-        if self.finished or reply is None or not reply.dirty or not reply.has_content():
+        if self.finished or reply is None or not reply.dirty:
             return
         now = self.clock()
-        if not force and now - self._last_flush < FLUSH_INTERVAL:
+        if (not force and now - self._last_flush < FLUSH_INTERVAL) or not reply.has_content():
             return
         self._last_flush = now
         message = reply.message
