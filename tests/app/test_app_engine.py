@@ -165,3 +165,28 @@ async def test_model_switch_changes_status_and_request(engine_app, mock_api):
         await turn(app, pilot, "after", sid)
         assert "haiku" in mock_api.requests[-1]["model"]
         assert "haiku" in screen_text(app)
+
+
+async def test_a_background_request_of_the_real_cli_waits_for_alt_w(engine_app, mock_api, project):
+    from ccsess.app.screens.dialogs import PermissionDialog
+    from ccsess.app.screens.main import MainScreen
+
+    app, store, sid = engine_app
+    other = store.create_session("typing here", str(project)).id
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_session(sid)
+        await wait_for(pilot, lambda: app.engine is not None)
+        app.engine.submit(sid, "@@tool:touch from-background.txt")
+        await app.open_session(other)
+        await pilot.press(*"still typing")
+        await wait_for(pilot, lambda: app.main_screen.live_state(sid).waiting == 1)
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.main_screen.prompt.text == "still typing"
+        assert "1 waiting (alt+w)" in screen_text(app)
+        assert any(line.lstrip().startswith("?") and "mock chat" in line for line in screen_text(app).splitlines())
+        await pilot.press("alt+w")
+        await wait_for(pilot, lambda: isinstance(app.screen, PermissionDialog))
+        assert app.main_screen.session_id == sid and "touch from-background.txt" in screen_text(app)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: (project / "from-background.txt").exists() and not app.main_screen.is_busy(sid))
+        assert "Tool said" in store.messages(sid)[-1].text

@@ -220,9 +220,10 @@ def build_plan(body: dict, number: int, should_fail: Callable[[int, int | None, 
     slow = _SLOW.search(prompt)
     echo = f"Echo #{number}: {prompt}"
     if tool:
-        command = tool.group(1).strip()
-        plan.add_text(f"Running `{command}`.")
-        plan.add_tool_use(command)
+        commands = [c.strip() for c in tool.group(1).split(" && ")]
+        plan.add_text(f"Running `{' && '.join(commands)}`.")
+        for command in commands:  # "@@tool:a && b": two tool calls in one reply
+            plan.add_tool_use(command)
     elif long:
         text = long_markdown(int(long.group(1)))
         plan.add_text(text, _chunks(text, LONG_CHUNK))

@@ -208,3 +208,17 @@ def test_an_edit_is_shown_before_it_is_allowed_and_applied_after(kit, mock_api):
     assert "has been updated" in last_tool_result(mock_api)
     exported = export_session(kit.store, sid, "md")
     assert f"Tool call: Edit · {calc}" in exported and EDIT_NEW in exported
+
+
+def test_two_tool_calls_of_one_reply_are_asked_one_after_another(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "@@tool:touch first.txt && touch second.txt")
+    first = kit.wait_type(ev.PermissionRequested, sid)
+    assert first.tool_input["command"] == "touch first.txt"
+    engine.answer_permission(sid, first.request_id, "allow")
+    second = kit.wait_for(lambda e: isinstance(e, ev.PermissionRequested) and e.request_id != first.request_id)
+    assert second.tool_input["command"] == "touch second.txt"
+    engine.answer_permission(sid, second.request_id, "allow")
+    assert not kit.wait_type(ev.TurnFinished, sid).is_error
+    assert (kit.project / "first.txt").exists() and (kit.project / "second.txt").exists()
