@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
@@ -58,6 +59,7 @@ class LiveScreen(Screen):
         self.live_states: dict[str, ev.ProcessStateChanged] = {}
         self.reload_after_turn: set[str] = set()
         self._session: Session | None = None
+        self._footer_keys: tuple[bool | None, ...] | None = None
         # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
         # never writes into a pane that was just emptied.
         self.events_lock = asyncio.Lock()
@@ -138,11 +140,12 @@ class LiveScreen(Screen):
         self.sidebar.select(session_id)
         if session_id is not None:
             self.sidebar.set_unread(session_id, False)
+        self.conversation.leave()
         async with self.events_lock:
             await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
         self.update_status()
         self.update_prompt_state()
-        self.refresh_bindings()
+        self.refresh_footer()
         if session_id is not None:
             self.app.open_next_request(session_id)
 
@@ -254,12 +257,8 @@ class LiveScreen(Screen):
         sid = event.session_id
         current = sid == self.session_id
         conversation = self.conversation
-        footer_changes = current or isinstance(event, (ev.TurnFinished, ev.SessionFailed))
         match event:
             case ev.ProcessStateChanged(state=state, waiting=waiting):
-                previous = self.live_states.get(sid)
-                # Of a session in the background only its waiting or not changes the keys shown (alt+w).
-                footer_changes = current or bool(previous and previous.waiting) != bool(waiting)
                 self.live_states[sid] = event
                 self.sidebar.set_state(sid, "waiting" if waiting else state)
             case ev.PromptStored(message=message) if current:
@@ -316,7 +315,15 @@ class LiveScreen(Screen):
         if current or isinstance(event, ev.ProcessStateChanged):  # the status line counts waiting sessions
             self.update_status()
             self.update_prompt_state()
-        if footer_changes and isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):
+        if isinstance(event, (ev.ProcessStateChanged, ev.TurnFinished, ev.SessionFailed)):
+            self.refresh_footer()
+
+    def refresh_footer(self) -> None:
+        """Show the keys that apply now. The footer is rebuilt only when that set changed: rebuilding it restyles
+        every key, which would cost each switch of session and each state change a frame's worth of time."""
+        keys = tuple(self.check_action(binding.action, ()) for binding in SCREEN_BINDINGS if binding.show)
+        if keys != self._footer_keys:
+            self._footer_keys = keys
             self.refresh_bindings()
 
     async def _turn_finished(self, event: ev.TurnFinished) -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 CHUNK_CHARS = 6_000
 # The live tail is drawn again on every frame in which text arrives, so it is kept shorter than a finished chunk.
 LIVE_CHARS = 1_200
-INITIAL_CHARS = 12_000
+INITIAL_CHARS = 6_000
 # Chunks whose drawn lines are kept (per widget); others keep only their height and are drawn again when shown.
 KEPT_CHUNKS = 8
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -121,6 +121,8 @@ class ChunkedMarkdown(Widget):
         self._paint: tuple[Style, Selection | None] | None = None
         self._scanned = 0
         self._tracker = _FenceTracker()
+        # Set when the pane is about to be replaced: completed chunks are then not drawn ahead of time.
+        self.drawing_paused = False
 
     @property
     def text(self) -> str:
@@ -173,6 +175,8 @@ class ChunkedMarkdown(Widget):
         else:
             self.refresh(layout=True)
         for chunk in completed if width else ():
+            if self.drawing_paused:
+                break
             self._draw(chunk, width)
             await asyncio.sleep(0)
 

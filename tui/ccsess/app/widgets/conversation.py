@@ -18,12 +18,13 @@ from textual.widgets import Static
 
 from ccsess.app.gc_tuning import collect_young_if_due, pause_automatic_collection
 from ccsess.app.widgets.blocks import ToolCallView
+from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.models import Message
 from ccsess.core.errors import StoreError
 
 PAGE_MESSAGES = 30
-INITIAL_BUDGET_CHARS = 24_000
+INITIAL_BUDGET_CHARS = 10_000
 
 
 class TranscriptSource(Protocol):
@@ -99,6 +100,13 @@ class ConversationView(VerticalScroll):
     def has_earlier(self) -> bool:
         views = self.message_views
         return bool(self._unmounted or self._more_stored or (views and views[0].hidden_chars))
+
+    def leave(self) -> None:
+        """The pane is about to show another session: the reply being drawn stops drawing ahead, so the switch
+        does not wait for it."""
+        if self._live is not None:
+            for part in self._live.query(ChunkedMarkdown):
+                part.drawing_paused = True
 
     async def show_session(self, session_id: str | None, *, empty_text: str = "") -> None:
         """Replace the pane with the recent part of ``session_id`` (or the empty state)."""
