@@ -53,6 +53,10 @@ class Config:
     webhook_url: str | None = None
     max_turns: int | None = None
     max_budget_usd: float | None = None
+    snapshots: bool = True
+    snapshot_max_file_mb: float = 10.0
+    rewind_files: str = "ask"
+    worktree: str = "never"
     path: Path | None = None
 
     def notify_for(self, event: str) -> str:
@@ -135,6 +139,20 @@ def _url(value: Any) -> str:
     return value
 
 
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+    return check
+
+
+def _megabytes(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ValueError("must be a size in MB > 0")
+    return float(value)
+
+
 def limit_turns(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError("must be a whole number of turns >= 1")
@@ -162,6 +180,10 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "webhook_url": _url,
     "max_turns": limit_turns,
     "max_budget_usd": limit_budget,
+    "snapshots": _flag,
+    "snapshot_max_file_mb": _megabytes,
+    "rewind_files": _choice("ask", "always", "never"),
+    "worktree": _choice("never", "ask", "always"),
 }
 
 

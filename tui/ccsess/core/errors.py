@@ -47,3 +47,7 @@ class CorruptFile(StoreError):
 
 class EngineError(Exception):
     """A session action that cannot be done now (branch with nothing to branch from, regenerate while busy)."""
+
+
+class GitError(Exception):
+    """git is missing, a folder is not what a git action needs, or a git command failed; ``str()`` is one line."""

@@ -20,7 +20,8 @@ SessionStatus = Literal["new", "active", "idle", "stopped", "failed", "limited",
 STATUSES: tuple[str, ...] = ("new", "active", "idle", "stopped", "failed", "limited", "archived")
 Role = Literal["user", "assistant", "system", "tool"]
 EventKind = Literal[
-    "start", "turn", "tool_call", "interrupt", "error", "model_change", "fork", "export", "import", "rename"
+    "start", "turn", "tool_call", "interrupt", "error", "model_change", "fork", "export", "import", "rename",
+    "snapshot", "rewind", "worktree"
 ]
 
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"

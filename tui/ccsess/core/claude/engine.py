@@ -32,12 +32,21 @@ from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
 from ccsess.core.claude.turn import TurnRecorder
+from ccsess.core.code.turn_files import TurnFiles
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Engine", "EngineError", "LimitExceeded"]
 
 STOP_GRACE = 2.0
+
+
+def turn_files(store: SessionStore, config: Config, on_problem: Callable[[str, str], None]) -> TurnFiles | None:
+    data_dir = getattr(store, "data_dir", None)
+    if not config.snapshots or data_dir is None:
+        return None
+    return TurnFiles(store, data_dir, max_file_bytes=int(config.snapshot_max_file_mb * 1024 * 1024),
+                     on_problem=on_problem)
 
 
 class LimitExceeded(EngineError):
@@ -59,6 +68,7 @@ class Engine:
         self.requests = UserRequests(store, emit, self._log)
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
         self.settings = SessionSettings(store, config, self.pool, self._lock, emit, self._log, self._control)
+        self.files = turn_files(store, config, lambda sid, line: emit(ev.Notice(sid, line)))
 
     # Public API -----------------------------------------------------------------------------------------------
 
@@ -78,6 +88,10 @@ class Engine:
             self.store.append_message(session_id, message)
             self.store.update_session(session_id, status="active", last_active=time.time())
             self.emit(ev.PromptStored(session_id, message))
+        if self.files is not None:
+            # The folder as the turn finds it, before claude can touch it; taken off the lock (and off the UI).
+            self.files.record(session_id, message.id, "start").result()
+        with self._lock:
             self._queue_turn(session_id, PendingTurn(message.id, prompt))
         return message.id
 
@@ -222,6 +236,8 @@ class Engine:
                 self._end_input(live)
         self.pool.wait_closed([live.process for live in lives] + closing, timeout)
         self.pool.join_reaper()
+        if self.files is not None:
+            self.files.close()
 
     def release(self, session_id: str, timeout: float = 5.0) -> None:
         """Close this session's claude and wait for it to exit, so that another program can resume the
@@ -394,6 +410,7 @@ class Engine:
         if failure is not None:
             self.emit(failure)
         self.emit(finished)
+        self._turn_ended(live.session_id, recorder.prompt_message_id)
         if limit is not None:
             self.emit(limit)
             live.pending.clear()
@@ -415,6 +432,7 @@ class Engine:
             failure = None
             self.emit(ev.ProcessExited(live.session_id, code, tail, expected=live.closing))
             if recorder is not None and not recorder.finished:
+                self._turn_ended(live.session_id, recorder.prompt_message_id)
                 finished, failure = recorder.finish_exit(code, tail)
                 if failure is not None:
                     self.emit(failure)
@@ -465,6 +483,11 @@ class Engine:
         state, detail, busy, queued, waiting = snapshot
         self.emit(ev.ProcessStateChanged(session_id, state, detail, busy=busy, queued=queued, waiting=waiting,
                                          pid=live.process.pid if live is not None else None))
+
+    def _turn_ended(self, session_id: str, prompt_message_id: str | None) -> None:
+        """Snapshot the folder as the turn leaves it (on the snapshot thread; the next turn's snapshot waits)."""
+        if self.files is not None and prompt_message_id:
+            self.files.record(session_id, prompt_message_id, "end")
 
     def _fail(self, session_id: str, failure: ev.SessionFailed) -> None:
         try:
