@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from ccsess.cli import run, sessions, stats, transfer
+    from ccsess.cli import files, run, sessions, stats, transfer
 
     parser = argparse.ArgumentParser(
         prog="ccsess",
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ccsess {__version__}")
     parser.add_argument("--data-dir", help="where sessions are stored (env CCSESS_DATA_DIR)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (sessions, stats, run, transfer):
+    for module in (sessions, stats, run, transfer, files):
         module.register(commands)
     return parser
 

@@ -138,12 +138,15 @@ class TurnFiles:
             raise EngineError(f"turn {number} has no snapshot of the files to go back to")
         return self._move_to(session_id, turn.start, {"turn": number})
 
-    def undo(self, session_id: str) -> list[str]:
-        """Put the files back as they were before the last rewind (undoing an undo redoes the rewind)."""
+    def undo_target(self, session_id: str) -> str:
         rewinds = [e for e in self.store.events(session_id) if e.kind == "rewind"]
         if not rewinds:
             raise EngineError("there is no rewind to undo")
-        return self._move_to(session_id, rewinds[-1].detail["before"], {"undo": True})
+        return rewinds[-1].detail["before"]
+
+    def undo(self, session_id: str) -> list[str]:
+        """Put the files back as they were before the last rewind (undoing an undo redoes the rewind)."""
+        return self._move_to(session_id, self.undo_target(session_id), {"undo": True})
 
     def _move_to(self, session_id: str, tree: str, detail: dict) -> list[str]:
         repo = self.repo(session_id)

@@ -1,0 +1,65 @@
+"""``ccsess diff`` and ``ccsess rewind`` on a real folder with recorded snapshots."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ccsess.cli import main
+from ccsess.core.code.turn_files import TurnFiles
+from ccsess.core.models import Message, new_id
+from ccsess.core.store.store import Store
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def turn(store: Store, files: TurnFiles, sid: str, change) -> None:
+    prompt = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": "do it"}])
+    store.append_message(sid, prompt)
+    files.record(sid, prompt.id, "start").result()
+    change()
+    files.record(sid, prompt.id, "end").result()
+
+
+@pytest.fixture
+def worked(data_dir, tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("first\n")
+    store = Store(data_dir)
+    sid = store.create_session("edits", str(folder)).id
+    files = TurnFiles(store, data_dir)
+    turn(store, files, sid, lambda: (folder / "notes.txt").write_text("first\nsecond\n"))
+    turn(store, files, sid, lambda: (folder / "new file.txt").write_text("hello\n"))
+    files.close()
+    store.close()
+    return folder, sid
+
+
+def test_diff_of_a_turn_and_of_the_session(capsys, worked):
+    folder, sid = worked
+    code, out, _ = run(capsys, "diff", sid, "--turn", "1")
+    assert code == 0 and "+second" in out and "new file.txt" not in out
+    code, out, _ = run(capsys, "diff", "edits", "--stat")
+    assert code == 0 and out.splitlines() == ["  A new file.txt  +1 -0", "  M notes.txt  +1 -0",
+                                              "2 files changed, 2 insertions(+), 0 deletions(-)"]
+    code, _, err = run(capsys, "diff", sid, "--turn", "3")
+    assert code == 1 and err.strip() == "ccsess: this session has 2 turns; there is no turn 3"
+
+
+def test_rewind_needs_yes_then_restores_and_undoes(capsys, worked, monkeypatch):
+    folder, sid = worked
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "rewind", sid, "--turn", "1")
+    assert code == 1 and "without --yes" in err and (folder / "new file.txt").exists()
+    code, out, _ = run(capsys, "rewind", sid, "--turn", "1", "--yes")
+    assert code == 0 and out.startswith("put 2 files back as they were before turn 1")
+    assert (folder / "notes.txt").read_text() == "first\n" and not (folder / "new file.txt").exists()
+    code, out, _ = run(capsys, "rewind", sid, "--undo", "--yes")
+    assert code == 0 and (folder / "new file.txt").read_text() == "hello\n"
+    assert (folder / "notes.txt").read_text() == "first\nsecond\n"
