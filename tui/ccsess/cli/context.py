@@ -13,7 +13,7 @@ from typing import TextIO
 
 from ccsess.core import paths
 from ccsess.core.config import Config, ConfigError, load_config
-from ccsess.core.errors import GitError, StoreError
+from ccsess.core.errors import EngineError, GitError, StoreError
 from ccsess.core.search import attach_index
 from ccsess.core.store.store import Store
 
@@ -85,7 +85,7 @@ def dispatch(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         ctx.err(str(exc))
         return 2
-    except (StoreError, GitError) as exc:
+    except (StoreError, GitError, EngineError) as exc:
         ctx.err(str(exc))
         return 1
     except KeyboardInterrupt:
