@@ -45,7 +45,8 @@ EMPTY_TEXT = (
 )
 # Actions that need an open session; shown greyed out without one.
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode", "pick_mode", "copy_last_reply", "copy_transcript",
-                   "rename", "delete", "archive", "open_in_claude", "set_limits"}
+                   "rename", "delete", "archive", "open_in_claude", "set_limits", "diff_session", "rewind_files",
+                   "undo_rewind"}
 
 
 class LiveScreen(Screen):

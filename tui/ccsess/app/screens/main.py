@@ -430,6 +430,44 @@ class MainScreen(LiveScreen):
         event.stop()
         await self.branch_at(event.view.message_id)
 
+    @on(MessageView.DiffRequested)
+    def _diff_requested(self, event: MessageView.DiffRequested) -> None:
+        event.stop()
+        if self.session_id is not None and event.view.message_id:
+            from ccsess.app.screens.diff import open_diff
+
+            open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
+
+    def turn_of(self, message_id: str | None) -> int | None:
+        """The number of the turn a message belongs to (its prompt's place among the prompts), from 1."""
+        number = 0
+        for message in self.app.store.messages(self.session_id):
+            if message.role == "user" and not message.synthetic:
+                number += 1
+            if message.id == message_id:
+                return number or None
+        return number or None
+
+    def action_diff_session(self) -> None:
+        from ccsess.app.screens.diff import open_diff
+
+        if self.session_id is not None:
+            open_diff(self.app, self.session_id, None)
+
+    def action_rewind_files(self) -> None:
+        from ccsess.app.screens.diff import rewind_files
+
+        focused = self.focused if isinstance(self.focused, MessageView) else None
+        turn = self.turn_of(focused.message_id if focused is not None else None)
+        if self.session_id is not None and turn:
+            rewind_files(self.app, self.session_id, turn)
+
+    def action_undo_rewind(self) -> None:
+        from ccsess.app.screens.diff import undo_rewind
+
+        if self.session_id is not None:
+            undo_rewind(self.app, self.session_id)
+
     @on(MessageView.FlipRequested)
     async def _flip_requested(self, event: MessageView.FlipRequested) -> None:
         event.stop()

@@ -60,6 +60,8 @@ class MessageView(Vertical, can_focus=True):
     BINDINGS = [
         Binding("c", "copy_message", "Copy", id="copy_message"),
         Binding("b", "branch_here", "Branch here", id="branch_here"),
+        Binding("d", "diff_turn", "Diff", id="diff_turn"),
+        Binding("D", "screen.diff_session", "Session diff", id="diff_session", show=False),
         Binding("up,k", "focus_previous_message", "Previous", show=False),
         Binding("down,j", "focus_next_message", "Next", show=False),
     ]
@@ -70,6 +72,11 @@ class MessageView(Vertical, can_focus=True):
             self.view = view
 
     class BranchRequested(TextualMessage):
+        def __init__(self, view: MessageView) -> None:
+            super().__init__()
+            self.view = view
+
+    class DiffRequested(TextualMessage):
         def __init__(self, view: MessageView) -> None:
             super().__init__()
             self.view = view
@@ -242,6 +249,9 @@ class MessageView(Vertical, can_focus=True):
 
     def action_branch_here(self) -> None:
         self.post_message(self.BranchRequested(self))
+
+    def action_diff_turn(self) -> None:
+        self.post_message(self.DiffRequested(self))
 
     def on_message_header_version_clicked(self, event: MessageHeader.VersionClicked) -> None:
         event.stop()

@@ -1,0 +1,60 @@
+"""The diff of a turn (d on a message), of the session, and rewinding the files from the palette."""
+
+from __future__ import annotations
+
+from ccsess.app.screens.diff import DiffScreen
+from ccsess.app.widgets.message_view import MessageView
+from ccsess.core.code.turn_files import TurnFiles
+from ccsess.core.models import Message, new_id
+from support.app_kit import build_app, notified, run_palette, screen_text, wait_until
+
+SIZE = (120, 36)
+
+
+def seeded(data_dir, tmp_path):
+    from ccsess.core.store.store import Store
+
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "notes.py").write_text("value = 1\n")
+    store = Store(data_dir)
+    sid = store.create_session("edits", str(folder)).id
+    files = TurnFiles(store, data_dir)
+    prompt = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": "change it"}])
+    store.append_message(sid, prompt)
+    files.record(sid, prompt.id, "start").result()
+    (folder / "notes.py").write_text("value = 2\n")
+    (folder / "added.txt").write_text("new\n")
+    files.record(sid, prompt.id, "end").result()
+    store.append_message(sid, Message(id=new_id(), role="assistant", blocks=[{"type": "text", "text": "Done."}]))
+    app = build_app(store)
+    return app, files, sid, folder
+
+
+async def test_d_on_a_message_shows_its_turns_diff_and_rewind_asks_first(data_dir, tmp_path):
+    app, files, sid, folder = seeded(data_dir, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine.files = files
+        await app.main_screen.open_session(sid)
+        await pilot.pause()
+        list(app.main_screen.query(MessageView))[-1].focus()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        shown = screen_text(app)
+        assert "Files changed by turn 1" in shown and "2 files changed, 2 insertions(+), 1 deletions(-)" in shown
+        assert "+value = 2" in shown.replace("+ value", "+value") and "A added.txt" in shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DiffScreen))
+
+        list(app.main_screen.query(MessageView))[-1].focus()
+        await run_palette(pilot, "Rewind files")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        assert "Rewind the files to before turn 1?" in screen_text(app)
+        assert (folder / "added.txt").exists(), "nothing changes before the user says yes"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not (folder / "added.txt").exists())
+        assert (folder / "notes.py").read_text() == "value = 1\n"
+        await wait_until(pilot, lambda: notified(app, "Put 2 files back as they were before turn 1"))
+        await run_palette(pilot, "Undo the last rewind")
+        await wait_until(pilot, lambda: (folder / "added.txt").exists())
+    files.close()
