@@ -63,3 +63,12 @@ def test_rewind_needs_yes_then_restores_and_undoes(capsys, worked, monkeypatch):
     code, out, _ = run(capsys, "rewind", sid, "--undo", "--yes")
     assert code == 0 and (folder / "new file.txt").read_text() == "hello\n"
     assert (folder / "notes.txt").read_text() == "first\nsecond\n"
+
+
+def test_markdown_export_lists_the_files_each_turn_changed(capsys, worked):
+    folder, sid = worked
+    code, out, _ = run(capsys, "export", sid)
+    assert code == 0
+    first, second = out.split("#### Files changed")[1:3]
+    assert "- `notes.txt` changed, +1 −0" in first and "new file.txt" not in first
+    assert "- `new file.txt` added, +1 −0" in second

@@ -23,7 +23,7 @@ from ccsess.core.transfer.markdown import (
 )
 from ccsess.core.models import Event, Message, Session, tool_result_text
 from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, read_questions
-from ccsess.core.errors import StoreError
+from ccsess.core.errors import GitError, StoreError
 from ccsess.core.text import plain_text, step_lines, tool_summary
 
 if TYPE_CHECKING:
@@ -199,6 +199,7 @@ def render_markdown(
     all_versions: bool = False,
     version_messages: Sequence[Message] | None = None,
     parent_name: str | None = None,
+    files_changed: dict[str, list[Any]] | None = None,
 ) -> str:
     """The session as a Markdown document.
 
@@ -226,9 +227,15 @@ def render_markdown(
 
     title = escape_inline(session.name) or f"Session {session.id}"
     out = [f"# {title}", "\n".join(_metadata(session, messages, parent_name))]
+    files_changed = files_changed or {}
+    turn_prompt: str | None = None
     for message in messages:
         if message.parent_tool_use_id in present_tools:
             continue
+        if message.role == "user" and not message.synthetic:
+            if turn_prompt in files_changed:
+                out.append(_files_section(files_changed[turn_prompt]))
+            turn_prompt = message.id
         blocks = [
             b
             for b in message.blocks
@@ -248,7 +255,37 @@ def render_markdown(
             body.append("*(empty)*")
         out.append(_heading(message, many_models, versions, all_versions))
         out.extend(body)
+    if turn_prompt in files_changed:
+        out.append(_files_section(files_changed[turn_prompt]))
     return "\n\n".join(out) + "\n"
+
+
+def _files_section(changes: list[Any]) -> str:
+    """The files a turn changed, as a list under its own heading."""
+    lines = []
+    for change in changes:
+        counts = "binary" if change.added is None else f"+{change.added} −{change.removed}"
+        verb = {"A": "added", "D": "deleted"}.get(change.status, "changed")
+        lines.append(f"- {inline_code(change.path)} {verb}, {counts}")
+    return "#### Files changed\n\n" + "\n".join(lines)
+
+
+def turn_changes(store: SessionStore, session_id: str) -> dict[str, list[Any]]:
+    """The files each recorded turn changed, by prompt message id; empty when there are no snapshots or no git."""
+    data_dir = getattr(store, "data_dir", None)
+    if data_dir is None or not any(e.kind == "snapshot" for e in store.events(session_id)):
+        return {}
+    from ccsess.core.code.turn_files import TurnFiles
+
+    files = TurnFiles(store, data_dir)
+    try:
+        repo = files.repo(session_id)
+        return {turn.prompt_message_id: changes for turn in files.turns(session_id) if turn.start and turn.end
+                and (changes := repo.changes(turn.start, turn.end))}
+    except (GitError, OSError):
+        return {}
+    finally:
+        files.close()
 
 
 def _record(item: Message | Event) -> dict[str, Any]:
@@ -314,6 +351,7 @@ def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch
             all_versions=branch == "all",
             version_messages=every_version,
             parent_name=parent_name,
+            files_changed=turn_changes(store, session_id),
         )
     try:
         store.add_event(
