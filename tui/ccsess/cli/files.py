@@ -1,4 +1,5 @@
-"""``ccsess diff`` and ``ccsess rewind``: what a session's turns did to its folder, and taking it back."""
+"""``ccsess diff``, ``ccsess rewind`` and ``ccsess worktree``: what a session's turns did to its folder, taking it
+back, and the session's own git worktree."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def register(subparsers: Any) -> None:
     what.add_argument("--undo", action="store_true", help="the files as they were before the last rewind")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_rewind)
+
+    p = subparsers.add_parser("worktree", help="commit or remove a session's own git worktree")
+    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
+    p.add_argument("action", choices=("commit", "remove"), help="commit its changes to its branch, or remove it")
+    p.add_argument("--force", action="store_true", help="remove even with uncommitted changes (they are lost)")
+    p.set_defaults(func=cmd_worktree)
 
 
 def _files(ctx: Context) -> Any:
@@ -95,4 +102,24 @@ def cmd_rewind(args: argparse.Namespace, ctx: Context) -> int:
                 + ("" if args.undo else f" (undo: ccsess rewind {session.id} --undo)"))
     finally:
         files.close()
+    return 0
+
+
+def cmd_worktree(args: argparse.Namespace, ctx: Context) -> int:
+    from ccsess.core.code.worktrees import commit_message, commit_worktree, remove_worktree
+
+    store = ctx.store
+    session = store.resolve(args.ref)
+    if not session.worktree:
+        ctx.err(f"session {session.id} has no worktree of its own")
+        return 1
+    if args.action == "commit":
+        prompts = [m.text for m in store.messages(session.id) if m.role == "user" and not m.synthetic]
+        commit = commit_worktree(session.worktree, commit_message(session, prompts[-1] if prompts else ""))
+        ctx.out(f"committed {commit} to {session.worktree_branch}" if commit else "nothing to commit")
+        return 0
+    remove_worktree(session.worktree, session.worktree_source or session.worktree, force=args.force)
+    store.update_session(session.id, worktree=None)
+    ctx.out(f"removed the worktree {escaped_line(session.worktree)}; the branch {session.worktree_branch} keeps "
+            "its commits")
     return 0

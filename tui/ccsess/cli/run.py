@@ -48,6 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--answer", metavar="TEXT", action="append", default=[],
                         help="an answer to a question claude asks, in order (repeat it; a number picks an option); "
                              "without enough of them the question is asked on the terminal, if there is one")
+    parser.add_argument("--worktree", action="store_true",
+                        help="give a new session its own git worktree on a new branch ccsess/NAME")
     parser.add_argument("--max-turns", metavar="N", type=_checked(limit_turns),
                         help="stop the session after N turns in all (kept with the session)")
     parser.add_argument("--max-budget-usd", metavar="X", type=_checked(limit_budget),
@@ -111,8 +113,8 @@ def _read_prompt(args: argparse.Namespace) -> str:
 def _session_for(args: argparse.Namespace, ctx: Any, prompt: str) -> Any:
     store, config = ctx.store, ctx.config
     if args.session is not None:
-        if args.project:
-            raise _UsageError("--project only applies to a new session")
+        if args.project or args.worktree:
+            raise _UsageError("--project and --worktree only apply to a new session")
         session = store.resolve(args.session)
         if args.permission_mode and args.permission_mode != session.permission_mode:
             session = store.update_session(session.id, permission_mode=args.permission_mode)
@@ -121,10 +123,23 @@ def _session_for(args: argparse.Namespace, ctx: Any, prompt: str) -> Any:
     if not project.is_dir():
         raise _UsageError(f"project directory {project} does not exist")
     name = args.new or " ".join(prompt.split())[:40] or "run"
-    return store.create_session(
+    session = store.create_session(
         name, str(project), model=args.model or config.default_model,
         permission_mode=args.permission_mode or config.permission_mode,
     )
+    if args.worktree or config.worktree == "always":
+        from ccsess.core.code.worktrees import WORKTREES_DIR, give_worktree
+        from ccsess.core.errors import GitError
+
+        try:
+            session, notes = give_worktree(store, session, store.data_dir / WORKTREES_DIR)
+        except GitError as error:
+            ctx.err(f"{error}; the session works in {project} itself")
+            return session
+        for note in notes:
+            ctx.err(note)
+        ctx.err(f"working in the worktree {session.worktree} on branch {session.worktree_branch}")
+    return session
 
 
 class _UsageError(Exception):

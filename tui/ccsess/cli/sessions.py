@@ -109,6 +109,8 @@ def session_json(s: Session) -> dict[str, Any]:
         "model": s.model,
         "permission_mode": s.permission_mode,
         "allowed_tools": list(s.allowed_tools),
+        "worktree": s.worktree,
+        "worktree_branch": s.worktree_branch,
         "max_turns": s.max_turns,
         "max_budget_usd": s.max_budget_usd,
         "status": s.status,
@@ -216,6 +218,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         ("permission mode", session.permission_mode),
         ("allowed tools", escaped_line(", ".join(session.allowed_tools)) or "-"),
         ("limits", _limits(session, ctx.config)),
+        ("worktree", f"{escaped_line(session.worktree)} (branch {session.worktree_branch})" if session.worktree
+         else "-"),
         ("status", session.status),
         ("created", f"{iso(session.created)} ({relative_time(session.created, spoken=True)})"),
         ("last active", f"{iso(session.last_active)} ({relative_time(session.last_active, spoken=True)})"),

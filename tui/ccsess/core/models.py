@@ -79,6 +79,10 @@ class Session:
     # Limits of this session (None: the config's default, if any).
     max_turns: int | None = None
     max_budget_usd: float | None = None
+    # The session's own git worktree (its project folder), its branch and the repository it came from.
+    worktree: str | None = None
+    worktree_branch: str | None = None
+    worktree_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -28,7 +28,7 @@ from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.claude.requests import UserRequests
 from ccsess.core.claude.settings import SessionSettings
 from ccsess.core.config import PERMISSION_MODES, Config
-from ccsess.core.errors import EngineError
+from ccsess.core.errors import EngineError, GitError
 from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
 from ccsess.core.claude.turn import TurnRecorder
@@ -165,7 +165,28 @@ class Engine:
     def branch(self, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
         """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
         with self._lock:
-            return history.branch(self.store, session_id, at_message_id, name=name)
+            created = history.branch(self.store, session_id, at_message_id, name=name)
+        source = self.store.get_session(session_id)
+        if source.worktree:
+            created = self._branch_worktree(source, created)
+        return created
+
+    def _branch_worktree(self, source: Session, branch: Session) -> Session:
+        """The branch of a session with a worktree gets its own, with the files of the fork point."""
+        from ccsess.core.code.worktrees import WORKTREES_DIR, branch_worktree
+
+        point = branch.fork_point.message_id if branch.fork_point else None
+        tree = self.files.tree_at(source.id, point) if (self.files is not None and point) else None
+        git_dir = self.files.repo(source.id).git_dir if self.files is not None else None
+        try:
+            branch, notes = branch_worktree(self.store, source, branch, self.store.data_dir / WORKTREES_DIR,
+                                            git_dir, tree)
+        except (GitError, OSError) as error:
+            self.emit(ev.Notice(branch.id, f"the branch works in {source.worktree} too: {error}"))
+            return branch
+        for note in notes:
+            self.emit(ev.Notice(branch.id, note))
+        return branch
 
     def regenerate(self, session_id: str) -> None:
         """A new reply to the last prompt, from the state before it; the old reply stays as a sibling version."""

@@ -12,7 +12,7 @@ import hashlib
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ccsess.core.code.git import git, text
@@ -41,20 +41,24 @@ class ShadowRepo:
     data_dir: Path
     folder: Path
     max_file_bytes: int = 10 * 1024 * 1024
-    git_dir: Path = field(init=False)
+    # Another folder's shadow repository may be given, to bring one of its snapshots into this folder.
+    git_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()
-        key = hashlib.sha256(os.fsencode(self.folder)).hexdigest()[:20]
-        self.git_dir = Path(self.data_dir) / "snapshots" / f"{key}.git"
+        self._key = hashlib.sha256(os.fsencode(self.folder)).hexdigest()[:20]
+        if self.git_dir is None:
+            self.git_dir = Path(self.data_dir) / "snapshots" / f"{self._key}.git"
 
     @property
     def _env(self) -> dict[str, str]:
+        assert self.git_dir is not None
         return {"GIT_DIR": str(self.git_dir), "GIT_WORK_TREE": str(self.folder),
-                "GIT_INDEX_FILE": str(self.git_dir / "ccsess-index"), "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_INDEX_FILE": str(self.git_dir / f"index-{self._key}"), "GIT_CONFIG_NOSYSTEM": "1",
                 "GIT_CONFIG_GLOBAL": os.devnull}
 
     def _lock(self) -> threading.Lock:
+        assert self.git_dir is not None
         with _locks_guard:
             return _locks.setdefault(self.git_dir, threading.Lock())
 
@@ -62,13 +66,13 @@ class ShadowRepo:
         return git(list(args), cwd=self.folder, env=self._env, input=input).stdout
 
     def _ensure(self) -> None:
+        assert self.git_dir is not None
         if (self.git_dir / "HEAD").exists():
             return
         self.git_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         git(["init", "--quiet", "--bare", str(self.git_dir)], env={"GIT_CONFIG_GLOBAL": os.devnull})
         for key, value in (("core.bare", "false"), ("gc.auto", "0"), ("gc.pruneExpire", "never"),
-                           ("core.autocrlf", "false"), ("core.safecrlf", "false"), ("core.quotePath", "false"),
-                           ("ccsess.folder", str(self.folder))):
+                           ("core.autocrlf", "false"), ("core.safecrlf", "false"), ("core.quotePath", "false")):
             git(["config", "--file", str(self.git_dir / "config"), key, value])
 
     def snapshot(self) -> Snapshot:

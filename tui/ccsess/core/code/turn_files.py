@@ -111,6 +111,23 @@ class TurnFiles:
         assert first is not None and last is not None
         return first, last
 
+    def tree_at(self, session_id: str, message_id: str) -> str | None:
+        """The files as the conversation had them at a message: the start of its turn for a prompt, else the end."""
+        messages = self.store.messages(session_id)
+        number, is_prompt = 0, False
+        for message in messages:
+            if message.role == "user" and not message.synthetic:
+                number += 1
+            if message.id == message_id:
+                is_prompt = message.role == "user" and not message.synthetic
+                break
+        else:
+            return None
+        if number == 0:
+            return None
+        turn = self.turns(session_id)[number - 1]
+        return turn.start if is_prompt else (turn.end or turn.start)
+
     def changes(self, session_id: str, number: int | None = None) -> list[FileChange]:
         old, new = self.span(session_id, number)
         return self.repo(session_id).changes(old, new)
