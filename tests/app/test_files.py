@@ -58,3 +58,38 @@ async def test_d_on_a_message_shows_its_turns_diff_and_rewind_asks_first(data_di
         await run_palette(pilot, "Undo the last rewind")
         await wait_until(pilot, lambda: (folder / "added.txt").exists())
     files.close()
+
+
+async def test_a_new_session_in_its_own_worktree(data_dir, tmp_path, monkeypatch):
+    import subprocess
+
+    from ccsess.core.store.store import Store
+
+    for key, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                       "GIT_COMMITTER_EMAIL": "t@t"}.items():
+        monkeypatch.setenv(key, value)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print(1)\n")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "start"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    store = Store(data_dir)
+    app = build_app(store, default_project=str(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.screen.id == "new-session-dialog")
+        app.screen.query_one("#session-name").value = "Fix the parser"
+        app.screen.query_one("#session-worktree").value = True
+        await pilot.click("#ok")
+        await wait_until(pilot, lambda: app.main_screen.session is not None
+                         and app.main_screen.session.worktree is not None)
+        session = app.main_screen.session
+        assert session.worktree_branch == "ccsess/fix-the-parser" and session.project == session.worktree
+        await wait_until(pilot, lambda: "⎇ ccsess/fix-the-parser" in screen_text(app))
+        with open(f"{session.worktree}/app.py", "a") as handle:
+            handle.write("print(2)\n")
+        await run_palette(pilot, "Commit worktree")
+        await wait_until(pilot, lambda: notified(app, "to ccsess/fix-the-parser"))
+        log = subprocess.run(["git", "log", "-1", "--format=%s", "ccsess/fix-the-parser"], cwd=repo,
+                             capture_output=True, text=True).stdout
+        assert log.startswith("Fix the parser")

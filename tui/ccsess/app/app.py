@@ -50,6 +50,8 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Rewind files", "Put the files back as they were before the focused message's turn (or the last turn)",
      "rewind_files"),
     ("Undo the last rewind", "Put the files back as they were before the last rewind", "undo_rewind"),
+    ("Commit worktree", "Commit the session's worktree to its branch ccsess/<name>", "commit_worktree"),
+    ("Remove worktree", "Remove the session's worktree folder; its branch keeps the commits", "remove_worktree"),
     ("Set limits", "Most turns and budget of this session; raising them lets a limited session go on",
      "set_limits"),
     ("Statistics", "Sessions by status, turns, errors and cost per day", "statistics"),

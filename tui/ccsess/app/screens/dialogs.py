@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ccsess.app.widgets.tool_preview import tool_preview
 from ccsess.core.text import visible_text
@@ -96,12 +96,14 @@ class ExportDialog(TextPromptDialog):
 
 
 class NewSessionDialog(_FormDialog):
-    """Name and project folder for a new session; returns (name, project) or None."""
+    """Name and project folder for a new session, and whether it gets its own git worktree; returns
+    (name, project, worktree) or None."""
 
-    def __init__(self, name: str, project: str) -> None:
+    def __init__(self, name: str, project: str, worktree: bool = False) -> None:
         super().__init__(id="new-session-dialog")
         self._name = name
         self._project = project
+        self._worktree = worktree
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -110,6 +112,8 @@ class NewSessionDialog(_FormDialog):
             yield Input(self._name, id="session-name")
             yield Label("Project folder (claude runs there)", classes="field-label")
             yield Input(self._project, id="session-project")
+            yield Checkbox("Its own git worktree, on a new branch ccsess/<name>", self._worktree,
+                           id="session-worktree")
             yield Static("", id="dialog-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="ok")
@@ -125,7 +129,7 @@ class NewSessionDialog(_FormDialog):
         if not project or not Path(project).is_dir():
             error.update(Content(f"No such folder: {project or '(empty)'}"))
             return
-        self.dismiss((name, str(Path(project).resolve())))
+        self.dismiss((name, str(Path(project).resolve()), self.query_one("#session-worktree", Checkbox).value))
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:

@@ -58,6 +58,8 @@ class LiveScreen(Screen):
         self.session_id: str | None = None
         # The engine's last word on each session's live state; the screen keeps nothing else of it.
         self.live_states: dict[str, ev.ProcessStateChanged] = {}
+        # Branch and changed files of each session's folder, as last read.
+        self.git_states: dict[str, tuple[str, int]] = {}
         self.reload_after_turn: set[str] = set()
         self._session: Session | None = None
         self._footer_keys: tuple[bool | None, ...] | None = None
@@ -147,6 +149,7 @@ class LiveScreen(Screen):
         self.update_status()
         self.update_prompt_state()
         self.refresh_footer()
+        self.refresh_git_state(session_id)
         if session_id is not None:
             self.app.open_next_request(session_id)
 
@@ -181,7 +184,25 @@ class LiveScreen(Screen):
             output_tokens=session.totals.output_tokens,
             session_name=session.name,
             waiting=sum(1 for s in self.live_states.values() if s.waiting),
+            branch=self.git_states.get(session.id, ("", 0))[0],
+            changed_files=self.git_states.get(session.id, ("", 0))[1],
         )
+
+    def refresh_git_state(self, session_id: str | None) -> None:
+        """Read the branch and changed files of the session's folder off the event loop, then show them."""
+        session = self.session
+        if session_id is None or session is None or session.id != session_id:
+            return
+        from ccsess.core.code.git import folder_state
+
+        folder = session.project
+
+        def shown(state: tuple[str, int] | None) -> None:
+            self.git_states[session_id] = state or ("", 0)
+            if self.session_id == session_id:
+                self.update_status()
+
+        self.app.call_engine("Could not read the git state", lambda: folder_state(folder), shown)
 
     def update_prompt_state(self) -> None:
         sid = self.session_id
@@ -196,6 +217,8 @@ class LiveScreen(Screen):
             return self.last_versioned_view() is not None
         if action == "revoke_rule":
             return bool(self.allowed_rules())
+        if action in ("commit_worktree", "remove_worktree"):
+            return self.session is not None and bool(self.session.worktree)
         if action in SESSION_ACTIONS and self.session_id is None:
             return None
         if action == "regenerate" and self.is_busy(self.session_id):
@@ -329,6 +352,7 @@ class LiveScreen(Screen):
 
     async def _turn_finished(self, event: ev.TurnFinished) -> None:
         sid = event.session_id
+        self.refresh_git_state(sid)
         if sid != self.session_id and not event.interrupted:
             self.sidebar.set_unread(sid, True)
         if sid == self.session_id:

@@ -19,7 +19,7 @@ from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.core.errors import StoreError
+from ccsess.core.errors import GitError, StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line
 
@@ -45,18 +45,42 @@ class MainScreen(LiveScreen):
     def action_new_session(self) -> None:
         stamp = time.strftime("%b %d %H:%M", time.localtime(self.app.clock()))
 
-        async def created(result: tuple[str, str] | None) -> None:
+        async def opened(session_id: str) -> None:
+            self.reload_sessions()
+            await self.open_session(session_id)
+            self.prompt.focus()
+
+        async def created(result: tuple[str, str, bool] | None) -> None:
             if result is None:
                 return
-            session = self._create(*result)
-            if session is not None:
-                self.reload_sessions()
-                await self.open_session(session.id)
-                self.prompt.focus()
+            name, project, worktree = result
+            session = self._create(name, project)
+            if session is None:
+                return
+            if not worktree:
+                await opened(session.id)
+                return
+            from ccsess.core.code.worktrees import WORKTREES_DIR, give_worktree
+
+            store = self.app.store
+
+            def give() -> str:
+                try:
+                    moved, notes = give_worktree(store, session, store.data_dir / WORKTREES_DIR)
+                except GitError as error:
+                    self.app.call_from_thread(self.notify, f"{error}; the session works in the folder itself",
+                                              severity="warning", timeout=10, markup=False)
+                    return session.id
+                for line in (*notes, f"Working in a worktree on branch {moved.worktree_branch}"):
+                    self.app.call_from_thread(self.notify, line, timeout=8, markup=False)
+                return moved.id
+
+            self.app.call_engine("Could not create the worktree", give, opened)
 
         from ccsess.app.screens.dialogs import NewSessionDialog
 
-        self.app.push_screen(NewSessionDialog(f"Session {stamp}", self._default_project()), created)
+        self.app.push_screen(NewSessionDialog(f"Session {stamp}", self._default_project(),
+                                              worktree=self.app.config.worktree == "always"), created)
 
     # Branch, regenerate, versions ------------------------------------------------------------------------------
 
@@ -434,7 +458,7 @@ class MainScreen(LiveScreen):
     def _diff_requested(self, event: MessageView.DiffRequested) -> None:
         event.stop()
         if self.session_id is not None and event.view.message_id:
-            from ccsess.app.screens.diff import open_diff
+            from ccsess.app.screens.files import open_diff
 
             open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
 
@@ -449,21 +473,33 @@ class MainScreen(LiveScreen):
         return number or None
 
     def action_diff_session(self) -> None:
-        from ccsess.app.screens.diff import open_diff
+        from ccsess.app.screens.files import open_diff
 
         if self.session_id is not None:
             open_diff(self.app, self.session_id, None)
 
     def action_rewind_files(self) -> None:
-        from ccsess.app.screens.diff import rewind_files
+        from ccsess.app.screens.files import rewind_files
 
         focused = self.focused if isinstance(self.focused, MessageView) else None
         turn = self.turn_of(focused.message_id if focused is not None else None)
         if self.session_id is not None and turn:
             rewind_files(self.app, self.session_id, turn)
 
+    def action_commit_worktree(self) -> None:
+        from ccsess.app.screens.files import commit_worktree
+
+        if self.session_id is not None:
+            commit_worktree(self.app, self.session_id)
+
+    def action_remove_worktree(self) -> None:
+        from ccsess.app.screens.files import remove_worktree
+
+        if self.session_id is not None:
+            remove_worktree(self.app, self.session_id)
+
     def action_undo_rewind(self) -> None:
-        from ccsess.app.screens.diff import undo_rewind
+        from ccsess.app.screens.files import undo_rewind
 
         if self.session_id is not None:
             undo_rewind(self.app, self.session_id)

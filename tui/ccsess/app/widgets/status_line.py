@@ -34,6 +34,8 @@ class StatusInfo:
     output_tokens: int = 0
     session_name: str = ""
     waiting: int = 0  # sessions waiting for the user, this one included
+    branch: str = ""  # of the session's folder, when it is a git repository
+    changed_files: int = 0
 
 
 class StatusLine(Static):
@@ -55,9 +57,13 @@ class StatusLine(Static):
             (" │ ", "$panel-lighten-2"),
             (visible_text(state), STATE_STYLES.get(info.state, "$text")),
             (" │ ", "$panel-lighten-2"),
+            *(("⎇ ", "$text-muted"), (visible_text(info.branch), "$text"),
+              (f" {info.changed_files} changed" if info.changed_files else "", "$text-warning"),
+              (" │ ", "$panel-lighten-2")) if info.branch else (),
             (f"${info.cost_usd:.4f}", "$text"),
             (" │ ", "$panel-lighten-2"),
             (f"{format_tokens(info.input_tokens)} in · {format_tokens(info.output_tokens)} out", "$text"),
+
             *((" │ ", "$panel-lighten-2"), (f"{info.waiting} waiting (alt+w)", "bold $warning"))
             if info.waiting else (),
         )

@@ -60,3 +60,19 @@ def current_branch(folder: Path | str) -> str | None:
     except GitError:
         return None
     return done.stdout.decode(errors="replace").strip() or None if done.returncode == 0 else None
+
+
+def folder_state(folder: Path | str) -> tuple[str, int] | None:
+    """The branch checked out in ``folder`` (or the short commit of a detached HEAD) and how many files differ from
+    it; None outside a repository. Never writes the repository's index (no optional locks)."""
+    try:
+        done = git(["status", "--porcelain=v1", "--branch", "--untracked-files=normal"], cwd=folder,
+                   env={"GIT_OPTIONAL_LOCKS": "0"}, check=False)
+    except GitError:
+        return None
+    if done.returncode != 0:
+        return None
+    lines = done.stdout.decode(errors="replace").splitlines()
+    head = lines[0][3:] if lines and lines[0].startswith("## ") else ""
+    branch = head.split("...", 1)[0].removeprefix("No commits yet on ")
+    return branch, len(lines) - 1
