@@ -93,3 +93,20 @@ async def test_a_new_session_in_its_own_worktree(data_dir, tmp_path, monkeypatch
         log = subprocess.run(["git", "log", "-1", "--format=%s", "ccsess/fix-the-parser"], cwd=repo,
                              capture_output=True, text=True).stdout
         assert log.startswith("Fix the parser")
+
+
+async def test_regenerate_offers_to_put_the_files_back_first(data_dir, tmp_path):
+    from ccsess.app.screens.dialogs import ConfirmDialog
+
+    app, files, sid, folder = seeded(data_dir, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine.files = files
+        await app.main_screen.open_session(sid)
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "2 files changed since that point (added.txt, notes.py)" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: any(call[0] == "regenerate" for call in app.engine.calls))
+        assert (folder / "notes.py").read_text() == "value = 1\n" and not (folder / "added.txt").exists()
+    files.close()

@@ -102,3 +102,40 @@ def remove_worktree(app: Any, session_id: str) -> None:
                                       confirm="Remove"), lambda yes: go(True) if yes else None)
 
     app.call_engine("Could not read the worktree", lambda: worktree_changes(session.worktree), checked)
+
+
+def files_back_first(app: Any, session_id: str, message_id: str, why: str, then: Any) -> None:
+    """Before a branch or a regenerate from ``message_id``: offer to put the files back as they were at that point
+    (config ``rewind_files``: ask, always, never), then run ``then``. Sessions with a worktree are left alone: their
+    branches get a worktree of their own."""
+    from ccsess.app.screens.dialogs import ConfirmDialog
+
+    files = getattr(app.engine, "files", None)
+    session = app.store.get_session(session_id)
+    if files is None or app.config.rewind_files == "never" or session.worktree:
+        then()
+        return
+
+    def plan() -> tuple[str | None, list[Any]]:
+        tree = files.tree_at(session_id, message_id)
+        return tree, (files.pending(session_id, tree) if tree else [])
+
+    def put_back(tree: str) -> None:
+        app.call_engine("Could not put the files back",
+                        lambda: files.move_to(session_id, tree, {"for": why, "message_id": message_id}),
+                        lambda changed: (app.notify(f"Put {len(changed)} files back for the {why}", timeout=6),
+                                         then()))
+
+    def decide(found: tuple[str | None, list[Any]]) -> None:
+        tree, changes = found
+        if tree is None or not changes:
+            then()
+        elif app.config.rewind_files == "always":
+            put_back(tree)
+        else:
+            names = ", ".join(c.path for c in changes[:5]) + (", …" if len(changes) > 5 else "")
+            app.push_screen(ConfirmDialog(f"Files for the {why}", f"{len(changes)} files changed since that point "
+                                          f"({names}). Put them back as they were there too?", confirm="Put back"),
+                            lambda yes: put_back(tree) if yes else then())
+
+    app.call_engine("Could not compare the files", plan, decide)

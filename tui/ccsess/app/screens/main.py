@@ -104,7 +104,14 @@ class MainScreen(LiveScreen):
             self.notify(f"Branched into “{child.name}”")
             self.prompt.focus()
 
-        self.app.call_engine("Could not branch", lambda: engine.branch(sid, message_id), branched)
+        from ccsess.app.screens.files import files_back_first
+
+        at = message_id or next((m.id for m in reversed(self.app.store.messages(sid))), None)
+        branch = lambda: self.app.call_engine("Could not branch", lambda: engine.branch(sid, message_id), branched)  # noqa: E731
+        if at is None:
+            branch()
+        else:
+            files_back_first(self.app, sid, at, "branch", branch)
 
     async def action_regenerate(self) -> None:
         sid = self.session_id
@@ -117,6 +124,17 @@ class MainScreen(LiveScreen):
         if last_prompt is None or last_prompt == len(views) - 1:
             self.notify("There is no reply to regenerate yet.", severity="warning")
             return
+        from ccsess.app.screens.files import files_back_first
+
+        prompt_id = views[last_prompt].message_id
+        assert prompt_id is not None
+        files_back_first(self.app, sid, prompt_id, "regenerate", lambda: self.run_worker(self._regenerate(sid)))
+
+    async def _regenerate(self, sid: str) -> None:
+        views = self.conversation.message_views
+        last_prompt = max((i for i, view in enumerate(views) if view.message is not None
+                           and view.message.role == "user" and not is_tool_result_message(view.message)),
+                          default=0)
         engine = self.app.engine
         self.reload_after_turn.add(sid)
         for view in views[last_prompt + 1:]:

@@ -153,7 +153,7 @@ class TurnFiles:
         turn = self.turn(session_id, number)
         if turn.start is None:
             raise EngineError(f"turn {number} has no snapshot of the files to go back to")
-        return self._move_to(session_id, turn.start, {"turn": number})
+        return self.move_to(session_id, turn.start, {"turn": number})
 
     def undo_target(self, session_id: str) -> str:
         rewinds = [e for e in self.store.events(session_id) if e.kind == "rewind"]
@@ -163,9 +163,15 @@ class TurnFiles:
 
     def undo(self, session_id: str) -> list[str]:
         """Put the files back as they were before the last rewind (undoing an undo redoes the rewind)."""
-        return self._move_to(session_id, self.undo_target(session_id), {"undo": True})
+        return self.move_to(session_id, self.undo_target(session_id), {"undo": True})
 
-    def _move_to(self, session_id: str, tree: str, detail: dict) -> list[str]:
+    def pending(self, session_id: str, tree: str) -> list[FileChange]:
+        """What going back to ``tree`` would change in the folder as it is now."""
+        repo = self.repo(session_id)
+        return repo.changes(self._worker.submit(repo.snapshot).result().tree, tree)
+
+    def move_to(self, session_id: str, tree: str, detail: dict) -> list[str]:
+        """Put the folder in the state of ``tree``, recorded as a rewind (so it can be undone)."""
         repo = self.repo(session_id)
         current = self._worker.submit(repo.snapshot).result()
         changed = self._worker.submit(repo.restore, tree, current.tree).result()
