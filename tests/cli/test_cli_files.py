@@ -72,3 +72,19 @@ def test_markdown_export_lists_the_files_each_turn_changed(capsys, worked):
     first, second = out.split("#### Files changed")[1:3]
     assert "- `notes.txt` changed, +1 −0" in first and "new file.txt" not in first
     assert "- `new file.txt` added, +1 −0" in second
+
+
+def test_changes_between_turns_are_told_as_outside_claude(data_dir, tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "a.txt").write_text("1\n")
+    store = Store(data_dir)
+    sid = store.create_session("edits", str(folder)).id
+    told: list[str] = []
+    files = TurnFiles(store, data_dir, on_problem=lambda _sid, line: told.append(line))
+    turn(store, files, sid, lambda: (folder / "a.txt").write_text("2\n"))
+    (folder / "b.txt").write_text("by hand\n")
+    turn(store, files, sid, lambda: None)
+    files.close()
+    assert told == ["changed outside claude since the last turn: b.txt"]
+    assert [c.path for c in TurnFiles(store, data_dir).outside_changes(sid, 2)] == ["b.txt"]

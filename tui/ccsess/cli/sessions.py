@@ -275,8 +275,20 @@ def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
         if answer not in ("y", "yes"):
             ctx.out("Nothing deleted.")
             return 1
+    worktree = session.worktree if session.worktree and os.path.isdir(session.worktree) else None
+    if worktree and not args.yes:
+        ctx.stderr.write(f"Also remove its worktree {escaped_line(worktree)}? Its branch {session.worktree_branch} "
+                         "keeps the commits. [y/N] ")
+        ctx.stderr.flush()
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            from ccsess.core.code.worktrees import remove_worktree
+
+            remove_worktree(worktree, session.worktree_source or worktree)
+            worktree = None
     ctx.store.delete_session(session.id)
     ctx.out(f"deleted {session.id} ({escaped_line(session.name)})")
+    if worktree:
+        ctx.out(f"kept its worktree {escaped_line(worktree)} (git worktree remove {escaped_line(worktree)})")
     return 0
 
 
@@ -299,5 +311,7 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
         if not args.dry_run:
             store.delete_session(s.id)
         ctx.out(f"{verb} {s.id}  {_fit(escaped_line(s.name), 40).rstrip()}  (active {relative_time(s.last_active, spoken=True)})")
+        if s.worktree and os.path.isdir(s.worktree):
+            ctx.out(f"  its worktree {escaped_line(s.worktree)} is kept (git worktree remove {escaped_line(s.worktree)})")
     ctx.out(f"{verb} {_plural(len(old), 'session')}")
     return 0

@@ -347,9 +347,11 @@ class MainScreen(LiveScreen):
 
         from ccsess.app.screens.dialogs import ConfirmDialog
 
+        kept = (f" Its worktree {session.worktree} (branch {session.worktree_branch}) is kept: remove it first from "
+                "the palette (Remove worktree) if you do not want it." if session.worktree else "")
         self.app.push_screen(ConfirmDialog(
             "Delete session?", f"“{session.name}” and its {session.message_count} messages will be removed "
-            "from ccsess. Claude's own session file is kept."), confirmed)
+            f"from ccsess. Claude's own session file is kept.{kept}"), confirmed)
 
     async def action_archive(self) -> None:
         session = self.session

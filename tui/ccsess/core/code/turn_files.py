@@ -53,10 +53,18 @@ class TurnFiles:
 
     def _record(self, session_id: str, prompt_message_id: str, at: str) -> Snapshot | None:
         try:
-            snapshot = self.repo(session_id).snapshot()
+            repo = self.repo(session_id)
+            snapshot = repo.snapshot()
         except (GitError, OSError) as error:
             self._problem(session_id, f"file snapshots are off for this session: {error}")
             return None
+        if at == "start":
+            last_end = next((e.detail["tree"] for e in reversed(self.store.events(session_id))
+                             if e.kind == "snapshot" and e.detail.get("at") == "end"), None)
+            if last_end and last_end != snapshot.tree and self.on_problem is not None:
+                changed = [c.path for c in repo.changes(last_end, snapshot.tree)]
+                shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+                self.on_problem(session_id, f"changed outside claude since the last turn: {shown}")
         self.store.add_event(session_id, Event(kind="snapshot", detail={
             "prompt_message_id": prompt_message_id, "at": at, "tree": snapshot.tree,
             "left_out": list(snapshot.left_out)}))
