@@ -74,6 +74,24 @@ class ShadowRepo:
         for key, value in (("core.bare", "false"), ("gc.auto", "0"), ("gc.pruneExpire", "never"),
                            ("core.autocrlf", "false"), ("core.safecrlf", "false"), ("core.quotePath", "false")):
             git(["config", "--file", str(self.git_dir / "config"), key, value])
+        self._borrow_objects()
+
+    def _borrow_objects(self) -> None:
+        """In a git repository, read the objects of its commits instead of copying them (git alternates, read
+        only) and start the index from HEAD: the first snapshot then writes only what is not committed."""
+        found = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=self.folder, check=False,
+                    env={"GIT_CONFIG_GLOBAL": os.devnull})
+        if found.returncode != 0:
+            return
+        objects = Path(os.fsdecode(found.stdout.strip())) / "objects"
+        if not objects.is_dir():
+            return
+        (self.git_dir / "objects" / "info").mkdir(parents=True, exist_ok=True)
+        (self.git_dir / "objects" / "info" / "alternates").write_text(f"{objects}\n")
+        head = git(["rev-parse", "--verify", "--quiet", "HEAD^{tree}"], cwd=self.folder, check=False,
+                   env={"GIT_CONFIG_GLOBAL": os.devnull})
+        if head.returncode == 0:
+            self._git("read-tree", head.stdout.decode().strip())
 
     def snapshot(self) -> Snapshot:
         """The folder as it is now, as a tree id; files over the size limit are left out."""
