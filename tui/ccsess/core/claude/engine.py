@@ -20,15 +20,15 @@ from typing import Any
 
 from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
-from ccsess.core.claude.process import ClaudeProcess, SpawnError
-from ccsess.core.claude import history, limits
-from ccsess.core.claude.launch import LaunchRefused, plan_launch
+from ccsess.core.claude import limits
+from ccsess.core.claude.history import SessionHistory
+from ccsess.core.claude.launch import LaunchRefused, start_claude
 from ccsess.core.claude.live import LiveSession, PendingTurn
 from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.claude.requests import UserRequests
 from ccsess.core.claude.settings import SessionSettings
 from ccsess.core.config import PERMISSION_MODES, Config
-from ccsess.core.errors import EngineError, GitError
+from ccsess.core.errors import EngineError
 from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
 from ccsess.core.claude.turn import TurnRecorder
@@ -39,14 +39,6 @@ log = logging.getLogger(__name__)
 __all__ = ["Engine", "EngineError", "LimitExceeded"]
 
 STOP_GRACE = 2.0
-
-
-def turn_files(store: SessionStore, config: Config, on_problem: Callable[[str, str], None]) -> TurnFiles | None:
-    data_dir = getattr(store, "data_dir", None)
-    if not config.snapshots or data_dir is None:
-        return None
-    return TurnFiles(store, data_dir, max_file_bytes=int(config.snapshot_max_file_mb * 1024 * 1024),
-                     on_problem=on_problem)
 
 
 class LimitExceeded(EngineError):
@@ -68,7 +60,8 @@ class Engine:
         self.requests = UserRequests(store, emit, self._log)
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
         self.settings = SessionSettings(store, config, self.pool, self._lock, emit, self._log, self._control)
-        self.files = turn_files(store, config, lambda sid, line: emit(ev.Notice(sid, line)))
+        self.files = TurnFiles.for_config(store, config, lambda sid, line: emit(ev.Notice(sid, line)))
+        self.history = SessionHistory(store, self.pool, self._lock, self.files, emit, self._queue_turn)
 
     # Public API -----------------------------------------------------------------------------------------------
 
@@ -164,82 +157,29 @@ class Engine:
 
     def branch(self, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
         """A new session whose history is this one's up to ``at_message_id`` (default: the last message)."""
-        with self._lock:
-            created = history.branch(self.store, session_id, at_message_id, name=name)
-        source = self.store.get_session(session_id)
-        if source.worktree:
-            created = self._branch_worktree(source, created)
-        return created
-
-    def _branch_worktree(self, source: Session, branch: Session) -> Session:
-        """The branch of a session with a worktree gets its own, with the files of the fork point."""
-        from ccsess.core.code.worktrees import WORKTREES_DIR, branch_worktree
-
-        point = branch.fork_point.message_id if branch.fork_point else None
-        tree = self.files.tree_at(source.id, point) if (self.files is not None and point) else None
-        git_dir = self.files.repo(source.id).git_dir if self.files is not None else None
-        try:
-            branch, notes = branch_worktree(self.store, source, branch, self.store.data_dir / WORKTREES_DIR,
-                                            git_dir, tree)
-        except (GitError, OSError) as error:
-            self.emit(ev.Notice(branch.id, f"the branch works in {source.worktree} too: {error}"))
-            return branch
-        for note in notes:
-            self.emit(ev.Notice(branch.id, note))
-        return branch
+        return self.history.branch(session_id, at_message_id, name=name)
 
     def regenerate(self, session_id: str) -> None:
         """A new reply to the last prompt, from the state before it; the old reply stays as a sibling version."""
-        with self._lock:
-            self._refuse_if_busy(session_id)
-            turn = history.plan_regenerate(self.store, session_id)
-            self._close_live(session_id)
-            self._queue_turn(session_id, turn)
+        self.history.regenerate(session_id)
 
     def choose_version(self, session_id: str, group_id: str, version: int) -> None:
-        with self._lock:
-            self._refuse_if_busy(session_id)
-            if history.choose_version(self.store, session_id, group_id, version):
-                self._close_live(session_id)
-
-    def _refuse_if_busy(self, session_id: str) -> None:
-        live = self.pool.get(session_id)
-        if live is not None and live.busy:
-            raise EngineError("a reply is still streaming; stop it first")
-
-    def _close_live(self, session_id: str) -> None:
-        live = self.pool.get(session_id)
-        if live is not None:
-            self.pool.retire(live)
+        self.history.choose_version(session_id, group_id, version)
 
     def state(self, session_id: str) -> str:
-        with self._lock:
-            live = self.pool.get(session_id)
-            return live.state if live is not None else "cold"
+        return self.pool.state(session_id)
 
     def pending_requests(self, session_id: str) -> list[ev.EngineEvent]:
-        """The requests of the session still waiting for the user (permissions, questions, plans), oldest first."""
-        with self._lock:
-            live = self.pool.get(session_id)
-            return list(live.request_events.values()) if live is not None else []
+        return self.pool.pending_requests(session_id)
 
     def waiting_sessions(self) -> list[str]:
-        """Sessions with requests waiting for the user, the one whose oldest request waits longest first."""
-        with self._lock:
-            waiting = [(min(live.request_since.values()), sid) for sid in self.pool.session_ids()
-                       if (live := self.pool.get(sid)) is not None and live.request_since]
-        return [sid for _, sid in sorted(waiting)]
+        return self.pool.waiting_sessions()
 
     def pid(self, session_id: str) -> int | None:
-        """The process id of the session's claude while one runs."""
-        with self._lock:
-            live = self.pool.get(session_id)
-            return live.process.pid if live is not None else None
+        return self.pool.pid(session_id)
 
     def live_session_ids(self) -> list[str]:
-        """The sessions that have a claude process, least recently used first."""
-        with self._lock:
-            return self.pool.session_ids()
+        return self.pool.live_session_ids()
 
     def is_streaming(self, session_id: str) -> bool:
         with self._lock:
@@ -312,29 +252,11 @@ class Engine:
             return live
         self.pool.make_room()
         session = self.store.get_session(session_id)
-        plan = plan_launch(self.program, session, self.env, budget=limits.budget_left(session, self.config))
-        if plan.mode != "fork" and (plan.claude_session_id != session.claude_session_id or session.pending_fork):
-            session = self.store.update_session(session_id, claude_session_id=plan.claude_session_id,
-                                                pending_fork=None)
-        project = session.project or os.getcwd()
-        if not os.path.isdir(project):
-            raise LaunchRefused(f"the project directory {project} does not exist", "spawn")
-        holder: dict[str, LiveSession] = {}
-        process = ClaudeProcess(
-            plan.argv, cwd=project, env=self.env, stderr_path=self.store.log_path(session_id),
-            on_line=lambda obj: self._on_line(holder["live"], obj),
-            on_exit=lambda code, tail: self._on_exit(holder["live"], code, tail),
-            on_tick=lambda: self._on_tick(holder["live"]),
-        )
-        live = holder["live"] = LiveSession(session_id, process, plan.mode, plan.claude_session_id)
-        try:
-            process.start()
-        except FileNotFoundError:
-            raise LaunchRefused(str(plan.argv[0]), "not_found") from None
-        except SpawnError as exc:
-            raise LaunchRefused(str(exc), "spawn") from None
+        live, plan, session = start_claude(self.program, session, self.store, self.env,
+                                           limits.budget_left(session, self.config), self._on_line, self._on_exit,
+                                           self._on_tick)
         self.pool.add(live)
-        self._log(session_id, "start", pid=process.pid, mode=plan.mode, model=session.model,
+        self._log(session_id, "start", pid=live.process.pid, mode=plan.mode, model=session.model,
                   permission_mode=session.permission_mode)
         self._set_state(live, "starting")
         if plan.notice:

@@ -2,17 +2,22 @@
 
 All three rest on one claude primitive: ``--resume <id> --resume-session-at <assistant uuid> --fork-session``
 starts a new Claude session holding the history up to that assistant record. ccsess records the wish as the
-session's ``pending_fork`` and the next spawn carries it out. These functions reshape the stored session; the
-engine calls them under its lock and then does what they ask of the live process.
+session's ``pending_fork`` and the next spawn carries it out. The functions reshape the stored session;
+``SessionHistory`` calls them under the engine's lock and then does what they ask of the live process.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from ccsess.core.claude import events as ev
 from ccsess.core.claude.live import PendingTurn
-from ccsess.core.errors import EngineError
+from ccsess.core.claude.pool import ProcessPool
+from ccsess.core.code.turn_files import TurnFiles
+from ccsess.core.errors import EngineError, GitError
 from ccsess.core.models import Event, ForkPoint, Message, Session
 from ccsess.core.store.api import SessionStore
 
@@ -98,3 +103,62 @@ def choose_version(store: SessionStore, session_id: str, group_id: str, version:
     store.update_session(session_id, **fields)
     _log_fork(store, session_id, chose=group_id, version=version)
     return bool(claude_ids) and claude_ids[-1] != session.claude_session_id
+
+
+class SessionHistory:
+    """Branch, regenerate and choose a version, with the engine's lock and live processes."""
+
+    def __init__(self, store: SessionStore, pool: ProcessPool, lock: threading.RLock, files: TurnFiles | None,
+                 emit: Callable[[ev.EngineEvent], None], queue_turn: Callable[[str, PendingTurn], None]) -> None:
+        self.store = store
+        self.pool = pool
+        self.lock = lock
+        self.files = files
+        self.emit = emit
+        self.queue_turn = queue_turn
+
+    def branch(self, session_id: str, at_message_id: str | None = None, *, name: str | None = None) -> Session:
+        with self.lock:
+            created = branch(self.store, session_id, at_message_id, name=name)
+        source = self.store.get_session(session_id)
+        return self._branch_worktree(source, created) if source.worktree else created
+
+    def _branch_worktree(self, source: Session, created: Session) -> Session:
+        """The branch of a session with a worktree gets its own, with the files of the fork point."""
+        from ccsess.core.code.worktrees import WORKTREES_DIR, branch_worktree
+
+        point = created.fork_point.message_id if created.fork_point else None
+        tree = self.files.tree_at(source.id, point) if (self.files is not None and point) else None
+        git_dir = self.files.repo(source.id).git_dir if self.files is not None else None
+        try:
+            created, notes = branch_worktree(self.store, source, created, self.store.data_dir / WORKTREES_DIR,
+                                             git_dir, tree)
+        except (GitError, OSError) as error:
+            self.emit(ev.Notice(created.id, f"the branch works in {source.worktree} too: {error}"))
+            return created
+        for note in notes:
+            self.emit(ev.Notice(created.id, note))
+        return created
+
+    def regenerate(self, session_id: str) -> None:
+        with self.lock:
+            self._refuse_if_busy(session_id)
+            turn = plan_regenerate(self.store, session_id)
+            self._close_live(session_id)
+            self.queue_turn(session_id, turn)
+
+    def choose_version(self, session_id: str, group_id: str, version: int) -> None:
+        with self.lock:
+            self._refuse_if_busy(session_id)
+            if choose_version(self.store, session_id, group_id, version):
+                self._close_live(session_id)
+
+    def _refuse_if_busy(self, session_id: str) -> None:
+        live = self.pool.get(session_id)
+        if live is not None and live.busy:
+            raise EngineError("a reply is still streaming; stop it first")
+
+    def _close_live(self, session_id: str) -> None:
+        live = self.pool.get(session_id)
+        if live is not None:
+            self.pool.retire(live)

@@ -3,6 +3,7 @@
 A new session gets ``--session-id`` (an id ccsess chose and stored first); a session claude already has on disk
 gets ``--resume``; a branch not yet started gets ``--resume <parent> --resume-session-at <assistant uuid>
 --fork-session`` and learns its own id from the first ``init`` line. Arguments are always a list.
+``start_claude`` starts that command.
 """
 
 from __future__ import annotations
@@ -10,8 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from ccsess.core.claude.live import LiveSession
+from ccsess.core.claude.process import ClaudeProcess, SpawnError
+from ccsess.core.store.api import SessionStore
 
 from ccsess.core.config import PERMISSION_MODES
 from ccsess.core.models import Session
@@ -107,3 +113,31 @@ def plan_launch(program: str, session: Session, env: Mapping[str, str], *, budge
         notice = ("claude no longer has this conversation's history, so this reply starts without it; "
                   "the transcript in ccsess is kept")
     return LaunchPlan(argv + ["--session-id", claude_id], "new", claude_id, notice)
+
+
+def start_claude(program: str, session: Session, store: SessionStore, env: Mapping[str, str], budget: float | None,
+                 on_line: Callable[[LiveSession, dict[str, Any]], None],
+                 on_exit: Callable[[LiveSession, int | None, str], None],
+                 on_tick: Callable[[LiveSession], None]) -> tuple[LiveSession, LaunchPlan, Session]:
+    """Start the session's claude as planned, its stderr logged in the store; the session as updated for it."""
+    plan = plan_launch(program, session, env, budget=budget)
+    if plan.mode != "fork" and (plan.claude_session_id != session.claude_session_id or session.pending_fork):
+        session = store.update_session(session.id, claude_session_id=plan.claude_session_id, pending_fork=None)
+    project = session.project or os.getcwd()
+    if not os.path.isdir(project):
+        raise LaunchRefused(f"the project directory {project} does not exist", "spawn")
+    holder: dict[str, LiveSession] = {}
+    process = ClaudeProcess(
+        plan.argv, cwd=project, env=env, stderr_path=store.log_path(session.id),
+        on_line=lambda obj: on_line(holder["live"], obj),
+        on_exit=lambda code, tail: on_exit(holder["live"], code, tail),
+        on_tick=lambda: on_tick(holder["live"]),
+    )
+    live = holder["live"] = LiveSession(session.id, process, plan.mode, plan.claude_session_id)
+    try:
+        process.start()
+    except FileNotFoundError:
+        raise LaunchRefused(str(plan.argv[0]), "not_found") from None
+    except SpawnError as exc:
+        raise LaunchRefused(str(exc), "spawn") from None
+    return live, plan, session

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from ccsess.core.claude.launch import LaunchRefused
 from ccsess.core.claude.live import LiveSession
@@ -40,6 +41,37 @@ class ProcessPool:
             return None
         self._live.move_to_end(session_id)
         return live
+
+    # What the UI asks; these take the lock themselves.
+
+    def state(self, session_id: str) -> str:
+        with self.lock:
+            live = self._live.get(session_id)
+            return live.state if live is not None else "cold"
+
+    def pending_requests(self, session_id: str) -> list[Any]:
+        """The requests of the session still waiting for the user (permissions, questions, plans), oldest first."""
+        with self.lock:
+            live = self._live.get(session_id)
+            return list(live.request_events.values()) if live is not None else []
+
+    def waiting_sessions(self) -> list[str]:
+        """Sessions with requests waiting for the user, the one whose oldest request waits longest first."""
+        with self.lock:
+            waiting = [(min(live.request_since.values()), sid) for sid, live in self._live.items()
+                       if live.request_since]
+        return [sid for _, sid in sorted(waiting)]
+
+    def pid(self, session_id: str) -> int | None:
+        """The process id of the session's claude while one runs."""
+        with self.lock:
+            live = self._live.get(session_id)
+            return live.process.pid if live is not None else None
+
+    def live_session_ids(self) -> list[str]:
+        """The sessions that have a claude process, least recently used first."""
+        with self.lock:
+            return list(self._live)
 
     def is_current(self, live: LiveSession) -> bool:
         return self._live.get(live.session_id) is live

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccsess.core.code.snapshots import FileChange, ShadowRepo, Snapshot
+from ccsess.core.config import Config
 from ccsess.core.errors import EngineError, GitError
 from ccsess.core.models import Event
 from ccsess.core.store.api import SessionStore
@@ -41,6 +42,16 @@ class TurnFiles:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccsess-snapshots")
         self._told: set[str] = set()
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_config(cls, store: SessionStore, config: Config,
+                   on_problem: Callable[[str, str], None]) -> TurnFiles | None:
+        """Snapshots as the config asks (``snapshots``, ``snapshot_max_file_mb``); None when they are off."""
+        data_dir = getattr(store, "data_dir", None)
+        if not config.snapshots or data_dir is None:
+            return None
+        return cls(store, data_dir, max_file_bytes=int(config.snapshot_max_file_mb * 1024 * 1024),
+                   on_problem=on_problem)
 
     def repo(self, session_id: str) -> ShadowRepo:
         return ShadowRepo(self.data_dir, Path(self.store.get_session(session_id).project), self.max_file_bytes)
