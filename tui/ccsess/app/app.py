@@ -280,49 +280,20 @@ class CcsessApp(App):
             self.call_later(self._ask_user, pending[0])
 
     def _ask_user(self, event: ev.PermissionRequested | ev.QuestionAsked | ev.PlanProposed) -> None:
-        """Open the screen that answers what claude asks: a tool permission, a question or a plan. Once it is
-        answered, the session's next waiting request (if any) opens."""
-        from ccsess.app.screens.asks import PlanReview, QuestionCard
-        from ccsess.app.screens.dialogs import PermissionDialog
-        from ccsess.core.claude import events as ev
-        from ccsess.core.claude.requests import rule_text, suggested_rules
+        """Open the screen that answers what claude asks; once it is answered, the session's next waiting request
+        (if any) opens."""
+        from ccsess.app.screens.asks import open_request
 
         engine = self.engine
         if engine is None or self.screen is not self.main_screen:
             return  # a dialog is open; this request waits for the one before it to be answered
-        sid, request_id = event.session_id, event.request_id
-        name = sid
-        try:
-            name = self.store.get_session(sid).name
-        except StoreError:
-            pass
+        sid = event.session_id
 
         def then_next(_: None) -> None:
             if self.main_screen.session_id == sid:
                 self.open_next_request(sid)
 
-        if isinstance(event, ev.QuestionAsked):
-            def answered(answers: dict[str, str] | None) -> None:
-                self.call_engine("Could not answer the question",
-                                 lambda: engine.answer_question(sid, request_id, answers), then_next)
-
-            self.push_screen(QuestionCard(name, event.questions), answered)
-        elif isinstance(event, ev.PlanProposed):
-            def decided(choice: tuple[str, str] | None) -> None:
-                decision, note = choice or ("keep", "")
-                self.call_engine("Could not answer the plan",
-                                 lambda: engine.answer_plan(sid, request_id, decision, note), then_next)
-
-            self.push_screen(PlanReview(name, event.plan), decided)
-        else:
-            def allowed(decision: str | None) -> None:
-                self.call_engine("Could not answer the permission request",
-                                 lambda: engine.answer_permission(sid, request_id, decision or "deny"), then_next)
-
-            rules = suggested_rules(event)
-            self.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description,
-                                              blocked_path=event.blocked_path,
-                                              rule=", ".join(rule_text(r) for r in rules)), allowed)
+        open_request(self, engine, event, then_next)
 
     def call_engine(self, what: str, call: Callable[[], T],
                     then: Callable[[T], Awaitable[None] | None] | None = None) -> None:

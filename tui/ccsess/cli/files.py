@@ -119,7 +119,7 @@ def cmd_worktree(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(f"committed {commit} to {session.worktree_branch}" if commit else "nothing to commit")
         return 0
     remove_worktree(session.worktree, session.worktree_source or session.worktree, force=args.force)
-    store.update_session(session.id, worktree=None)
+    store.update_session(session.id, worktree=None, worktree_branch=None)
     ctx.out(f"removed the worktree {escaped_line(session.worktree)}; the branch {session.worktree_branch} keeps "
             "its commits")
     return 0

@@ -128,11 +128,11 @@ def _session_for(args: argparse.Namespace, ctx: Any, prompt: str) -> Any:
         permission_mode=args.permission_mode or config.permission_mode,
     )
     if args.worktree or config.worktree == "always":
-        from ccsess.core.code.worktrees import WORKTREES_DIR, give_worktree
+        from ccsess.core.code.worktrees import give_worktree, worktrees_base
         from ccsess.core.errors import GitError
 
         try:
-            session, notes = give_worktree(store, session, store.data_dir / WORKTREES_DIR)
+            session, notes = give_worktree(store, session, worktrees_base(config.worktree_dir, store.data_dir))
         except GitError as error:
             ctx.err(f"{error}; the session works in {project} itself")
             return session

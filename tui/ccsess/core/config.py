@@ -57,6 +57,7 @@ class Config:
     snapshot_max_file_mb: float = 10.0
     rewind_files: str = "ask"
     worktree: str = "never"
+    worktree_dir: str | None = None
     path: Path | None = None
 
     def notify_for(self, event: str) -> str:
@@ -184,6 +185,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "snapshot_max_file_mb": _megabytes,
     "rewind_files": _choice("ask", "always", "never"),
     "worktree": _choice("never", "ask", "always"),
+    "worktree_dir": _text,
 }
 
 

@@ -107,11 +107,13 @@ class SessionSummary(NamedTuple):
     status: str
     last_active: float
     parent_id: str | None
+    worktree_branch: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionSummary:
         return cls(data["id"], data.get("name", ""), data.get("project", ""), data.get("status", "new"),
-                   data.get("last_active", 0.0), data.get("parent_id"))
+                   data.get("last_active", 0.0), data.get("parent_id"),
+                   data.get("worktree_branch"))
 
 
 @dataclass

@@ -7,6 +7,8 @@ and dismisses with ``(decision, note)``: approve, approve and accept edits, or k
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, Static
 
 from ccsess.core.claude.asks import Question, answer_text
+from ccsess.core.errors import StoreError
 from ccsess.core.text import visible_text
 
 DIGITS = "123456789"
@@ -218,3 +221,40 @@ class PlanReview(ModalScreen[tuple[str, str]]):
             self.action_keep()
         elif event.button.id:
             self.dismiss((event.button.id, ""))
+
+
+def open_request(app: Any, engine: Any, event: Any, then: Any) -> None:
+    """Push the screen that answers a request of claude (a question, a plan, a tool permission) and send the
+    answer through the engine, off the event loop; ``then`` runs once it is sent."""
+    from ccsess.app.screens.dialogs import PermissionDialog
+    from ccsess.core.claude import events as ev
+    from ccsess.core.claude.requests import rule_text, suggested_rules
+
+    sid, request_id = event.session_id, event.request_id
+    name = sid
+    try:
+        name = app.store.get_session(sid).name
+    except StoreError:
+        pass
+    if isinstance(event, ev.QuestionAsked):
+        def answered(answers: dict[str, str] | None) -> None:
+            app.call_engine("Could not answer the question",
+                            lambda: engine.answer_question(sid, request_id, answers), then)
+
+        app.push_screen(QuestionCard(name, event.questions), answered)
+    elif isinstance(event, ev.PlanProposed):
+        def decided(choice: tuple[str, str] | None) -> None:
+            decision, note = choice or ("keep", "")
+            app.call_engine("Could not answer the plan",
+                            lambda: engine.answer_plan(sid, request_id, decision, note), then)
+
+        app.push_screen(PlanReview(name, event.plan), decided)
+    else:
+        def allowed(decision: str | None) -> None:
+            app.call_engine("Could not answer the permission request",
+                            lambda: engine.answer_permission(sid, request_id, decision or "deny"), then)
+
+        rules = suggested_rules(event)
+        app.push_screen(PermissionDialog(name, event.tool_name, event.tool_input, event.description,
+                                         blocked_path=event.blocked_path,
+                                         rule=", ".join(rule_text(r) for r in rules)), allowed)

@@ -84,7 +84,7 @@ def remove_worktree(app: Any, session_id: str) -> None:
     session = store.get_session(session_id)
 
     def removed(_: None) -> None:
-        store.update_session(session_id, worktree=None)
+        store.update_session(session_id, worktree=None, worktree_branch=None)
         app.notify(f"Removed the worktree; the branch {session.worktree_branch} keeps its commits", timeout=8,
                    markup=False)
 
@@ -139,3 +139,24 @@ def files_back_first(app: Any, session_id: str, message_id: str, why: str, then:
                             lambda yes: put_back(tree) if yes else then())
 
     app.call_engine("Could not compare the files", plan, decide)
+
+
+def give_worktree(app: Any, session: Any, opened: Any) -> None:
+    """Move a new session into a git worktree of its own (off the event loop), then open it."""
+    from ccsess.core.code.worktrees import give_worktree as give, worktrees_base
+    from ccsess.core.errors import GitError
+
+    store = app.store
+
+    def move() -> str:
+        try:
+            moved, notes = give(store, session, worktrees_base(app.config.worktree_dir, store.data_dir))
+        except GitError as error:
+            app.call_from_thread(app.notify, f"{error}; the session works in the folder itself",
+                                 severity="warning", timeout=10, markup=False)
+            return session.id
+        for line in (*notes, f"Working in a worktree on branch {moved.worktree_branch}"):
+            app.call_from_thread(app.notify, line, timeout=8, markup=False)
+        return moved.id
+
+    app.call_engine("Could not create the worktree", move, opened)

@@ -15,11 +15,14 @@ from textual.app import SuspendNotSupported
 from textual.command import CommandPalette
 
 from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
+from ccsess.app.screens import files as file_actions
+from ccsess.app.screens import session_admin
 from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.core.errors import GitError, StoreError
+from ccsess.core.code.turn_files import turn_number
+from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line
 
@@ -55,27 +58,10 @@ class MainScreen(LiveScreen):
                 return
             name, project, worktree = result
             session = self._create(name, project)
-            if session is None:
-                return
-            if not worktree:
+            if session is not None and worktree:
+                file_actions.give_worktree(self.app, session, opened)
+            elif session is not None:
                 await opened(session.id)
-                return
-            from ccsess.core.code.worktrees import WORKTREES_DIR, give_worktree
-
-            store = self.app.store
-
-            def give() -> str:
-                try:
-                    moved, notes = give_worktree(store, session, store.data_dir / WORKTREES_DIR)
-                except GitError as error:
-                    self.app.call_from_thread(self.notify, f"{error}; the session works in the folder itself",
-                                              severity="warning", timeout=10, markup=False)
-                    return session.id
-                for line in (*notes, f"Working in a worktree on branch {moved.worktree_branch}"):
-                    self.app.call_from_thread(self.notify, line, timeout=8, markup=False)
-                return moved.id
-
-            self.app.call_engine("Could not create the worktree", give, opened)
 
         from ccsess.app.screens.dialogs import NewSessionDialog
 
@@ -104,14 +90,12 @@ class MainScreen(LiveScreen):
             self.notify(f"Branched into “{child.name}”")
             self.prompt.focus()
 
-        from ccsess.app.screens.files import files_back_first
-
         at = message_id or next((m.id for m in reversed(self.app.store.messages(sid))), None)
         branch = lambda: self.app.call_engine("Could not branch", lambda: engine.branch(sid, message_id), branched)  # noqa: E731
         if at is None:
             branch()
         else:
-            files_back_first(self.app, sid, at, "branch", branch)
+            file_actions.files_back_first(self.app, sid, at, "branch", branch)
 
     async def action_regenerate(self) -> None:
         sid = self.session_id
@@ -124,11 +108,9 @@ class MainScreen(LiveScreen):
         if last_prompt is None or last_prompt == len(views) - 1:
             self.notify("There is no reply to regenerate yet.", severity="warning")
             return
-        from ccsess.app.screens.files import files_back_first
-
         prompt_id = views[last_prompt].message_id
         assert prompt_id is not None
-        files_back_first(self.app, sid, prompt_id, "regenerate", lambda: self.run_worker(self._regenerate(sid)))
+        file_actions.files_back_first(self.app, sid, prompt_id, "regenerate", lambda: self.run_worker(self._regenerate(sid)))
 
     async def _regenerate(self, sid: str) -> None:
         views = self.conversation.message_views
@@ -305,68 +287,13 @@ class MainScreen(LiveScreen):
     # Rename, delete, archive ---------------------------------------------------------------------------------
 
     def action_rename(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        def renamed(name: str | None) -> None:
-            if not name or name == session.name:
-                return
-            try:
-                self.app.store.update_session(session.id, name=name)
-            except StoreError as error:
-                self.app.report_error("Could not rename", error)
-                return
-            self.reload_session()
-            self.refresh_session_row(session.id)
-            self.notify(f"Renamed to “{name}”")
-
-        from ccsess.app.screens.dialogs import TextPromptDialog
-
-        self.app.push_screen(TextPromptDialog("Rename session", "Name", session.name, confirm="Rename",
-                                              dialog_id="rename-dialog"), renamed)
+        session_admin.rename(self)
 
     def action_delete(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        async def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            if self.is_busy(session.id) and self.app.engine is not None:
-                self.app.engine.stop(session.id)
-            try:
-                self.app.store.delete_session(session.id)
-            except StoreError as error:
-                self.app.report_error("Could not delete", error)
-                return
-            self.sidebar.remove_session(session.id)
-            await self.open_session(None)
-            self.notify(f"Deleted “{session.name}”")
-
-        from ccsess.app.screens.dialogs import ConfirmDialog
-
-        kept = (f" Its worktree {session.worktree} (branch {session.worktree_branch}) is kept: remove it first from "
-                "the palette (Remove worktree) if you do not want it." if session.worktree else "")
-        self.app.push_screen(ConfirmDialog(
-            "Delete session?", f"“{session.name}” and its {session.message_count} messages will be removed "
-            f"from ccsess. Claude's own session file is kept.{kept}"), confirmed)
+        session_admin.delete(self)
 
     async def action_archive(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        try:
-            self.app.store.update_session(session.id, status="archived")
-        except StoreError as error:
-            self.app.report_error("Could not archive", error)
-            return
-        self.sidebar.remove_session(session.id)
-        if self.app.attention is not None:
-            self.app.attention.archived(session)
-        await self.open_session(None)
-        self.notify(f"Archived “{session.name}”: it stays in the store and in exports")
+        await session_admin.archive(self)
 
     # Open in Claude ------------------------------------------------------------------------------------------
 
@@ -477,52 +404,32 @@ class MainScreen(LiveScreen):
     @on(MessageView.DiffRequested)
     def _diff_requested(self, event: MessageView.DiffRequested) -> None:
         event.stop()
-        if self.session_id is not None and event.view.message_id:
-            from ccsess.app.screens.files import open_diff
-
-            open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
+        if self.session_id is not None:
+            file_actions.open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
 
     def turn_of(self, message_id: str | None) -> int | None:
-        """The number of the turn a message belongs to (its prompt's place among the prompts), from 1."""
-        number = 0
-        for message in self.app.store.messages(self.session_id):
-            if message.role == "user" and not message.synthetic:
-                number += 1
-            if message.id == message_id:
-                return number or None
-        return number or None
+        return turn_number(self.app.store.messages(self.session_id), message_id) if self.session_id else None
 
     def action_diff_session(self) -> None:
-        from ccsess.app.screens.files import open_diff
-
         if self.session_id is not None:
-            open_diff(self.app, self.session_id, None)
+            file_actions.open_diff(self.app, self.session_id, None)
 
     def action_rewind_files(self) -> None:
-        from ccsess.app.screens.files import rewind_files
-
-        focused = self.focused if isinstance(self.focused, MessageView) else None
-        turn = self.turn_of(focused.message_id if focused is not None else None)
+        turn = self.turn_of(self._focused_message_id())
         if self.session_id is not None and turn:
-            rewind_files(self.app, self.session_id, turn)
-
-    def action_commit_worktree(self) -> None:
-        from ccsess.app.screens.files import commit_worktree
-
-        if self.session_id is not None:
-            commit_worktree(self.app, self.session_id)
-
-    def action_remove_worktree(self) -> None:
-        from ccsess.app.screens.files import remove_worktree
-
-        if self.session_id is not None:
-            remove_worktree(self.app, self.session_id)
+            file_actions.rewind_files(self.app, self.session_id, turn)
 
     def action_undo_rewind(self) -> None:
-        from ccsess.app.screens.files import undo_rewind
-
         if self.session_id is not None:
-            undo_rewind(self.app, self.session_id)
+            file_actions.undo_rewind(self.app, self.session_id)
+
+    def action_commit_worktree(self) -> None:
+        if self.session_id is not None:
+            file_actions.commit_worktree(self.app, self.session_id)
+
+    def action_remove_worktree(self) -> None:
+        if self.session_id is not None:
+            file_actions.remove_worktree(self.app, self.session_id)
 
     @on(MessageView.FlipRequested)
     async def _flip_requested(self, event: MessageView.FlipRequested) -> None:

@@ -60,6 +60,8 @@ class ListedSession(Protocol):
     def last_active(self) -> float: ...
     @property
     def parent_id(self) -> str | None: ...
+    @property
+    def worktree_branch(self) -> str | None: ...
 
 
 def session_icon(session: ListedSession, process_state: str | None, unread: bool = False) -> str:
@@ -277,6 +279,8 @@ class SessionSidebar(Vertical):
         icon, style = ICONS[session_icon(session, self._states.get(session.id), session.id in self._unread)]
         age = relative_time(session.last_active, self._clock())
         name = visible_text(session.name).replace("\n", " ") or session.id
+        if session.worktree_branch:
+            name = f"⎇ {name}"  # works in its own git worktree (the status line names the branch)
         width = max(8, self._name_width)
         if len(name) > width:
             name = name[: width - 1] + "…"

@@ -33,6 +33,7 @@ from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
 from ccsess.core.claude.turn import TurnRecorder
 from ccsess.core.code.turn_files import TurnFiles
+from ccsess.core.code.worktrees import worktrees_base
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class Engine:
         self.pool = ProcessPool(self._lock, max_live=config.max_live, idle_timeout=float(config.idle_timeout))
         self.settings = SessionSettings(store, config, self.pool, self._lock, emit, self._log, self._control)
         self.files = TurnFiles.for_config(store, config, lambda sid, line: emit(ev.Notice(sid, line)))
-        self.history = SessionHistory(store, self.pool, self._lock, self.files, emit, self._queue_turn)
+        self.history = SessionHistory(store, self.pool, self._lock, self.files, emit, self._queue_turn,
+                                      worktrees_base(config.worktree_dir, getattr(store, "data_dir", ".")))
 
     # Public API -----------------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ccsess.core.claude import events as ev
@@ -109,7 +110,9 @@ class SessionHistory:
     """Branch, regenerate and choose a version, with the engine's lock and live processes."""
 
     def __init__(self, store: SessionStore, pool: ProcessPool, lock: threading.RLock, files: TurnFiles | None,
-                 emit: Callable[[ev.EngineEvent], None], queue_turn: Callable[[str, PendingTurn], None]) -> None:
+                 emit: Callable[[ev.EngineEvent], None], queue_turn: Callable[[str, PendingTurn], None],
+                 worktree_base: Path) -> None:
+        self.worktree_base = worktree_base
         self.store = store
         self.pool = pool
         self.lock = lock
@@ -125,14 +128,13 @@ class SessionHistory:
 
     def _branch_worktree(self, source: Session, created: Session) -> Session:
         """The branch of a session with a worktree gets its own, with the files of the fork point."""
-        from ccsess.core.code.worktrees import WORKTREES_DIR, branch_worktree
+        from ccsess.core.code.worktrees import branch_worktree
 
         point = created.fork_point.message_id if created.fork_point else None
         tree = self.files.tree_at(source.id, point) if (self.files is not None and point) else None
         git_dir = self.files.repo(source.id).git_dir if self.files is not None else None
         try:
-            created, notes = branch_worktree(self.store, source, created, self.store.data_dir / WORKTREES_DIR,
-                                             git_dir, tree)
+            created, notes = branch_worktree(self.store, source, created, self.worktree_base, git_dir, tree)
         except (GitError, OSError) as error:
             self.emit(ev.Notice(created.id, f"the branch works in {source.worktree} too: {error}"))
             return created

@@ -19,6 +19,11 @@ from ccsess.core.store.api import SessionStore
 WORKTREES_DIR = "worktrees"
 
 
+def worktrees_base(worktree_dir: str | None, data_dir: Path | str) -> Path:
+    """Where new worktrees go: config ``worktree_dir``, else ``worktrees/`` in the data dir."""
+    return Path(worktree_dir).expanduser() if worktree_dir else Path(data_dir) / WORKTREES_DIR
+
+
 @dataclass(frozen=True)
 class Worktree:
     path: Path
