@@ -47,7 +47,7 @@ async def test_d_on_a_message_shows_its_turns_diff_and_rewind_asks_first(data_di
         await wait_until(pilot, lambda: not isinstance(app.screen, DiffScreen))
 
         list(app.main_screen.query(MessageView))[-1].focus()
-        await run_palette(pilot, "Rewind files")
+        await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
         assert "Rewind the files to before turn 1?" in screen_text(app)
         assert (folder / "added.txt").exists(), "nothing changes before the user says yes"

@@ -55,13 +55,16 @@ def test_sessions_in_their_own_worktrees(kit, mock_api, monkeypatch):
     assert (base / f"project-{second.id}" / "mine.txt").read_text() == "two\n"
     assert not (repo / "mine.txt").exists(), "the user's checkout is untouched"
 
+    fork_at = kit.store.messages(first.id)[-1].id
+    allowed_turn(kit, engine, first.id, "echo later > mine.txt")
     deadline = time.monotonic() + 30
-    while engine.files.turns(first.id)[0].end is None:
+    while engine.files.turns(first.id)[-1].end is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    branch = engine.branch(first.id)
+    branch = engine.branch(first.id, fork_at)
     assert branch.worktree and branch.worktree != first.worktree and branch.worktree_branch.startswith("ccsess/")
-    assert (branch.worktree and open(f"{branch.worktree}/mine.txt").read() == "one\n"), "the fork point's files"
+    assert open(f"{branch.worktree}/mine.txt").read() == "one\n", "the branch has the fork point's files"
+    assert (base / f"project-{first.id}" / "mine.txt").read_text() == "later\n", "the original keeps its own"
 
     assert commit_worktree(first.worktree, "first task: mine") != ""
     assert git(repo, "log", "-1", "--format=%s", "ccsess/first-task").strip() == "first task: mine"

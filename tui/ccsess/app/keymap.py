@@ -31,7 +31,7 @@ APP_BINDINGS = [
 
 BINDING_IDS = frozenset(
     binding.id for binding in SCREEN_BINDINGS + APP_BINDINGS if binding.id is not None
-) | {"copy_message", "branch_here", "diff_turn", "diff_session"}
+) | {"copy_message", "branch_here", "diff_turn", "diff_session", "rewind_files"}
 
 
 def keymap_from_config(keymap: Mapping[str, object] | None) -> tuple[dict[str, str], list[str]]:
