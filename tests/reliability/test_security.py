@@ -52,8 +52,13 @@ def test_everything_under_the_data_dir_is_private(env, project, data_dir, tmp_pa
         assert done.returncode == 0, done.stderr
         return done
 
+    (project / "code.py").write_text("x = 1\n")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], [*identity, "add", "-A"], [*identity, "commit", "-qm", "start"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
     run("run", "hello", "--new", "private")
     run("run", "!!stderr and again", "--session", "private")
+    run("run", "in a worktree", "--new", "isolated", "--worktree")  # snapshots/ and worktrees/ are made too
     run("rename", "private", "still private")
     export = tmp_path / "out.md"
     run("export", "still private", "-o", str(export))

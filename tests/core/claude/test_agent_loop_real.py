@@ -168,6 +168,8 @@ def test_a_subagents_steps_are_stored_under_the_call_that_ran_it(kit, mock_api):
     assert not any(text.startswith("subagent says 42") for text in top_level), top_level
     exported = export_session(kit.store, sid, "md")
     assert f"Subagent, {len(steps)} steps:" in exported and "- ⚙ Read notes.txt" in exported
+    sent = [r for request in mock_api.requests for r in (tool_results(request) or [])]
+    assert any("seen by the subagent" in result for result in sent), "the subagent's tool result reached the API"
 
 
 def test_allow_for_session_survives_a_restart_and_can_be_revoked(kit, mock_api):

@@ -21,12 +21,14 @@ def git_program() -> str:
 
 
 def git(args: Sequence[str], *, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
-        input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git args``; raise GitError with git's own first line of complaint when it fails."""
+        input: bytes | None = None, check: bool = True, private: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git args``; raise GitError with git's own first line of complaint when it fails. ``private``: what
+    git creates is readable by the user only (for what ccsess keeps in its data dir)."""
     argv = [git_program(), *args]
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
     try:
-        done = subprocess.run(argv, cwd=cwd, env=full_env, input=input, capture_output=True, timeout=TIMEOUT)
+        done = subprocess.run(argv, cwd=cwd, env=full_env, input=input, capture_output=True, timeout=TIMEOUT,
+                              umask=0o077 if private else -1)
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than {TIMEOUT:g} s") from None
     except OSError as error:

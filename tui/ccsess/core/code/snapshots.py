@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccsess.core.code.git import git, text
+from ccsess.core.atomic import atomic_write_text
+from ccsess.core.code.git import git
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _locks: dict[Path, threading.Lock] = {}
@@ -63,17 +64,18 @@ class ShadowRepo:
             return _locks.setdefault(self.git_dir, threading.Lock())
 
     def _git(self, *args: str, input: bytes | None = None) -> bytes:
-        return git(list(args), cwd=self.folder, env=self._env, input=input).stdout
+        return git(list(args), cwd=self.folder, env=self._env, input=input, private=True).stdout
 
     def _ensure(self) -> None:
         assert self.git_dir is not None
         if (self.git_dir / "HEAD").exists():
             return
         self.git_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        git(["init", "--quiet", "--bare", str(self.git_dir)], env={"GIT_CONFIG_GLOBAL": os.devnull})
+        git(["init", "--quiet", "--bare", "--template=", str(self.git_dir)], env={"GIT_CONFIG_GLOBAL": os.devnull},
+            private=True)
         for key, value in (("core.bare", "false"), ("gc.auto", "0"), ("gc.pruneExpire", "never"),
                            ("core.autocrlf", "false"), ("core.safecrlf", "false"), ("core.quotePath", "false")):
-            git(["config", "--file", str(self.git_dir / "config"), key, value])
+            git(["config", "--file", str(self.git_dir / "config"), key, value], private=True)
         self._borrow_objects()
 
     def _borrow_objects(self) -> None:
@@ -86,8 +88,8 @@ class ShadowRepo:
         objects = Path(os.fsdecode(found.stdout.strip())) / "objects"
         if not objects.is_dir():
             return
-        (self.git_dir / "objects" / "info").mkdir(parents=True, exist_ok=True)
-        (self.git_dir / "objects" / "info" / "alternates").write_text(f"{objects}\n")
+        (self.git_dir / "objects" / "info").mkdir(mode=0o700, parents=True, exist_ok=True)
+        atomic_write_text(self.git_dir / "objects" / "info" / "alternates", f"{objects}\n")
         head = git(["rev-parse", "--verify", "--quiet", "HEAD^{tree}"], cwd=self.folder, check=False,
                    env={"GIT_CONFIG_GLOBAL": os.devnull})
         if head.returncode == 0:
@@ -114,7 +116,7 @@ class ShadowRepo:
             pathspecs = [b"."] + [os.fsencode(":(exclude,literal)" + p) for p in left_out]
             self._git("add", "--all", "--ignore-errors", "--pathspec-from-file=-", "--pathspec-file-nul",
                       input=b"\0".join(pathspecs))
-            tree = text(["write-tree"], cwd=self.folder, env=self._env)
+            tree = self._git("write-tree").decode().strip()
         return Snapshot(tree, tuple(sorted(left_out)))
 
     # Reading -------------------------------------------------------------------------------------------------

@@ -59,8 +59,8 @@ def create_worktree(project: Path | str, name: str, session_id: str, base_dir: P
         taken, branch = branch, f"{branch}-{session_id}"
         notes.append(f"the branch {taken} exists already, so this session uses {branch}")
     path = Path(base_dir).expanduser() / f"{root.name}-{session_id}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    git(["worktree", "add", "--quiet", "-b", branch, str(path), start], cwd=root)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    git(["worktree", "add", "--quiet", "-b", branch, str(path), start], cwd=root, private=True)
     return Worktree(path, branch, root, tuple(notes))
 
 
