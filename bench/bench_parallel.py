@@ -1,5 +1,6 @@
 """Many sessions at once: four sessions stream long replies at full speed while the user types into a fifth, and
-switching between two sessions with 1 MB transcripts while both stream.
+switching between two sessions with 1 MB transcripts while both stream (until the session's last stored message
+is laid out on screen).
 
 The real app and the real engine drive four fake claude processes (tests/fake_claude.py, ``!!stream:<KB>``:
 Markdown in 40-character deltas, written as fast as the pipe takes them). While they stream, a key is posted every
@@ -117,16 +118,25 @@ async def one_run(store: Store, ids: dict[str, str], claude: Path, stream_kb: in
             cpu, began = time.process_time(), time.perf_counter()
             probe.start()
             for name in names:
-                engine.submit(ids[name], f"!!stream:{stream_kb} {label}")
+                engine.submit(ids[name], f"!!stream:{stream_kb} {label}-{name}")
             await streams_done(names, began)
             figures[f"{label}_keys"] = probe.stop()
             figures[f"{label}_cpu"] = (time.process_time() - cpu) / len(names)
             figures[f"{label}_frame"] = frames.median_ms(began)
 
+        def on_screen(message_id: str) -> bool:
+            return any(view.message_id == message_id and view.region.height > 0
+                       for view in screen.conversation.message_views)
+
         async def switch(name: str) -> float:
+            """From the switch until the session's last stored message is laid out on screen."""
+            last = store.messages(ids[name])[-1].id
             began = time.perf_counter()
             await screen.open_session(ids[name])
-            await pilot.pause()
+            while not on_screen(last):
+                if time.perf_counter() - began > CAP_SECONDS:
+                    raise RuntimeError("the switch did not show the session within the cap")
+                await asyncio.sleep(0.005)
             return (time.perf_counter() - began) * 1000
 
         await screen.open_session(ids["A"])
@@ -134,7 +144,7 @@ async def one_run(store: Store, ids: dict[str, str], claude: Path, stream_kb: in
         figures["switch_idle_ba"] = await switch("A")
         began = time.perf_counter()
         for name in ("A", "B"):
-            engine.submit(ids[name], f"!!stream:{stream_kb * 4} switching")
+            engine.submit(ids[name], f"!!stream:{stream_kb * 4} switching-{name}")
         await asyncio.sleep(0.3)
         figures["switch_ab"] = await switch("B")
         figures["switch_ba"] = await switch("A")

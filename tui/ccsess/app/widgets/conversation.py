@@ -107,6 +107,7 @@ class ConversationView(VerticalScroll):
         if self._live is not None:
             for part in self._live.query(ChunkedMarkdown):
                 part.drawing_paused = True
+            self._live.display = False  # and is left out of the layout until it is removed
 
     async def show_session(self, session_id: str | None, *, empty_text: str = "") -> None:
         """Replace the pane with the recent part of ``session_id`` (or the empty state)."""
