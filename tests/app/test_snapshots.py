@@ -118,6 +118,11 @@ def test_plan_review(snap_compare, tmp_path):
     assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=propose)
 
 
+def test_small_terminal(snap_compare, tmp_path):
+    """At 80x24 the session list narrows, the conversation, prompt and status line stay usable."""
+    assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=(80, 24), run_before=open_demo)
+
+
 def test_light_theme(snap_compare, tmp_path):
     store = demo_store(tmp_path / "data")
     store.set_setting("theme", "ccsess-light")

@@ -18,6 +18,7 @@ SCREEN_BINDINGS = [
     Binding("ctrl+o", "switch_model", "Model", id="switch_model"),
     Binding("shift+tab", "cycle_mode", "Mode", id="cycle_mode", priority=True),
     Binding("alt+w", "next_waiting", "Waiting", id="next_waiting", priority=True),
+    Binding("alt+s", "toggle_sidebar", "Sidebar", id="toggle_sidebar", priority=True, show=False),
     Binding("alt+n", "go_to_notified", "Notified", id="go_to_notified", priority=True, show=False),
     Binding("ctrl+f", "focus_filter", "Find", id="focus_filter", show=False),
     Binding("ctrl+g", "search_messages", "Search", id="search", show=False),
@@ -31,7 +32,8 @@ APP_BINDINGS = [
 
 BINDING_IDS = frozenset(
     binding.id for binding in SCREEN_BINDINGS + APP_BINDINGS if binding.id is not None
-) | {"copy_message", "branch_here", "diff_turn", "diff_session", "rewind_files"}
+) | {"copy_message", "branch_here", "diff_turn", "diff_session", "rewind_files", "page_up", "page_down",
+      "conversation_start", "conversation_end", "focus_messages"}
 
 
 def keymap_from_config(keymap: Mapping[str, object] | None) -> tuple[dict[str, str], list[str]]:

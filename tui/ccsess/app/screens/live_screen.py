@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -18,7 +18,7 @@ from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
-from ccsess.app.widgets.sidebar import SessionSidebar
+from ccsess.app.widgets.sidebar import SIDEBAR_WIDTH, SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
 from ccsess.core.text import one_line
@@ -44,6 +44,7 @@ EMPTY_TEXT = (
     "ctrl+p opens the command palette."
 )
 # Actions that need an open session; shown greyed out without one.
+NARROW_SIDEBAR = 30
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode", "pick_mode", "copy_last_reply", "copy_transcript",
                    "rename", "delete", "archive", "open_in_claude", "set_limits", "diff_session", "rewind_files",
                    "undo_rewind"}
@@ -369,6 +370,32 @@ class LiveScreen(Screen):
             self.sidebar.update_session(self.app.store.get_session(session_id))
         except StoreError:
             pass
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below 120 columns the session list narrows, so the conversation keeps most of a small terminal.
+        self.sidebar.styles.width = NARROW_SIDEBAR if event.size.width < 120 else SIDEBAR_WIDTH
+
+    @on(PromptInput.ReadRequested)
+    async def _read_conversation(self, event: PromptInput.ReadRequested) -> None:
+        event.stop()
+        conversation = self.conversation
+        if event.where == "page_up":
+            conversation.scroll_page_up(animate=False)
+        elif event.where == "page_down":
+            conversation.scroll_page_down(animate=False)
+        elif event.where == "start":
+            for _ in range(10_000):  # every page and every hidden part of a long reply
+                if not conversation.has_earlier:
+                    break
+                await conversation.load_earlier()
+                await asyncio.sleep(0)
+            conversation.release_anchor()
+            conversation.call_after_refresh(conversation.scroll_home, animate=False)
+        elif event.where == "end":
+            conversation.scroll_end(animate=False)
+            conversation.anchor()
+        elif conversation.message_views:
+            conversation.message_views[-1].focus()
 
     @on(SessionSidebar.SessionChosen)
     async def _session_chosen(self, event: SessionSidebar.SessionChosen) -> None:

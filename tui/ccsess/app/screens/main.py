@@ -393,6 +393,12 @@ class MainScreen(LiveScreen):
     def action_focus_filter(self) -> None:
         self.sidebar.query_one("#session-filter").focus()
 
+    def action_toggle_sidebar(self) -> None:
+        hidden = bool(self.sidebar.display)
+        self.sidebar.display = not hidden
+        if hidden and self.sidebar.has_focus_within:
+            self.prompt.focus()
+
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 

@@ -63,6 +63,7 @@ class MessageView(Vertical, can_focus=True):
         Binding("d", "diff_turn", "Diff", id="diff_turn"),
         Binding("D", "screen.diff_session", "Session diff", id="diff_session", show=False),
         Binding("r", "screen.rewind_files", "Rewind files", id="rewind_files", show=False),
+        Binding("escape", "screen.focus_prompt", "Prompt", show=False),
         Binding("up,k", "focus_previous_message", "Previous", show=False),
         Binding("down,j", "focus_next_message", "Next", show=False),
     ]

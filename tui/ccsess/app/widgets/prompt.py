@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
 from ccsess.app.keymap import NEWLINE_KEYS
+
 
 
 class PromptInput(TextArea):
@@ -26,6 +28,22 @@ class PromptInput(TextArea):
         & .text-area--cursor-line { background: transparent; }
     }
     """
+
+    BINDINGS = [
+        # Keys that move through the conversation instead of the prompt's text.
+        Binding("pageup", "read('page_up')", "Scroll up", show=False, id="page_up"),
+        Binding("pagedown", "read('page_down')", "Scroll down", show=False, id="page_down"),
+        Binding("ctrl+home", "read('start')", "Start", show=False, id="conversation_start"),
+        Binding("ctrl+end", "read('end')", "End", show=False, id="conversation_end"),
+        Binding("alt+up", "read('messages')", "Messages", id="focus_messages"),
+    ]
+
+    class ReadRequested(Message):
+        """A key that reads the conversation from the prompt: page up/down, to the start or end, into the messages."""
+
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where
 
     class Submitted(Message):
         def __init__(self, prompt: PromptInput, text: str) -> None:
@@ -57,6 +75,9 @@ class PromptInput(TextArea):
             self._replace_via_keyboard("\n", start, end)
             return
         await super()._on_key(event)
+
+    def action_read(self, where: str) -> None:
+        self.post_message(self.ReadRequested(where))
 
     def set_busy(self, busy: bool, queued: int = 0) -> None:
         """Show that a reply is streaming and how many prompts wait to be sent."""

@@ -1,0 +1,68 @@
+"""Reading a long session with the keyboard only, from the prompt."""
+
+from __future__ import annotations
+
+from ccsess.app.widgets.message_view import MessageView
+from ccsess.app.widgets.prompt import PromptInput
+from ccsess.core.models import Message, new_id
+from support.app_kit import build_app, wait_until
+
+SIZE = (100, 30)
+
+
+def long_store(data_dir, tmp_path):
+    from ccsess.core.store.store import Store
+
+    store = Store(data_dir)
+    sid = store.create_session("long read", str(tmp_path)).id
+    for n in range(80):
+        role = "user" if n % 2 == 0 else "assistant"
+        store.append_message(sid, Message(id=f"m{n:03d}", role=role,  # type: ignore[arg-type]
+                                          blocks=[{"type": "text", "text": f"message number {n}\n\n" + "line\n" * 8}]))
+    return store, sid
+
+
+async def test_page_keys_start_end_and_the_messages_from_the_prompt(data_dir, tmp_path):
+    store, sid = long_store(data_dir, tmp_path)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await screen.open_session(sid)
+        await pilot.pause()
+        screen.prompt.focus()
+        conversation = screen.conversation
+        bottom = conversation.scroll_y
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: conversation.scroll_y < bottom)
+        assert isinstance(app.focused, PromptInput), "the focus stays in the prompt"
+        await pilot.press("ctrl+home")
+        await wait_until(pilot, lambda: not conversation.has_earlier and conversation.scroll_y == 0)
+        assert conversation.message_views[0].message_id == "m000"
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: conversation.scroll_y == conversation.max_scroll_y)
+        await pilot.press("alt+up")
+        await wait_until(pilot, lambda: isinstance(app.focused, MessageView))
+        assert app.focused.message_id == "m079"
+        await pilot.press("up")
+        await wait_until(pilot, lambda: app.focused.message_id == "m078")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.focused, PromptInput))
+
+
+async def test_a_small_terminal_narrows_the_sidebar_and_alt_s_hides_it(data_dir, tmp_path):
+    from support.app_kit import run_palette
+
+    store, sid = long_store(data_dir, tmp_path)
+    app = build_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        await screen.open_session(sid)
+        await pilot.pause()
+        assert screen.sidebar.outer_size.width == 30 and screen.conversation.size.width > 40
+        await pilot.press("alt+s")
+        await wait_until(pilot, lambda: not screen.sidebar.display and screen.conversation.size.width > 70)
+        await run_palette(pilot, "Toggle sidebar")
+        await wait_until(pilot, lambda: screen.sidebar.display)
+    async with build_app(store).run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        assert pilot.app.main_screen.sidebar.outer_size.width == 38
