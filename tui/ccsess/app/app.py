@@ -112,13 +112,13 @@ class CcsessApp(App):
         for theme in loaded.themes:
             self.register_theme(theme)
         self._startup_problems.extend(loaded.problems)
-        wanted = self._stored_setting("theme") or getattr(self.config, "theme", None) or DEFAULT_THEME
+        wanted = self.stored_setting("theme") or getattr(self.config, "theme", None) or DEFAULT_THEME
         if wanted not in self.available_themes:
             self._startup_problems.append(f"Theme {wanted!r} is not installed; using {DEFAULT_THEME}.")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
 
-    def _stored_setting(self, key: str) -> Any:
+    def stored_setting(self, key: str) -> Any:
         if self.recent_view is not None:
             return self.recent_view.settings.get(key)
         try:

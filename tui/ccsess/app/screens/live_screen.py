@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ccsess.app.keymap import SCREEN_BINDINGS
+from ccsess.app.prompt_memory import DRAFTS, PromptMemory
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
@@ -45,6 +46,8 @@ EMPTY_TEXT = (
 )
 # Actions that need an open session; shown greyed out without one.
 NARROW_SIDEBAR = 30
+# Longer prompts (a pasted file) are sent and stored, but not kept in the prompt history.
+HISTORY_MAX_CHARS = 10_000
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode", "pick_mode", "copy_last_reply", "copy_transcript",
                    "rename", "delete", "archive", "open_in_claude", "set_limits", "diff_session", "rewind_files",
                    "undo_rewind"}
@@ -64,6 +67,7 @@ class LiveScreen(Screen):
         self.reload_after_turn: set[str] = set()
         self._session: Session | None = None
         self._footer_keys: tuple[bool | None, ...] | None = None
+        self.memory: PromptMemory | None = None
         # Held while an engine event is applied and while the conversation is replaced, so a reply being drawn
         # never writes into a pane that was just emptied.
         self.events_lock = asyncio.Lock()
@@ -109,6 +113,9 @@ class LiveScreen(Screen):
         return self._session
 
     async def on_mount(self) -> None:
+        store = self.app.store
+        self.memory = PromptMemory(self.app.stored_setting, lambda key, value: self.app.call_engine(
+            "Could not save the prompt history", lambda: store.set_setting(key, value)))
         recent = self.app.recent_view
         if recent is not None:
             self.sidebar.set_sessions(recent.sessions)
@@ -138,6 +145,11 @@ class LiveScreen(Screen):
         self.sidebar.select(self.session_id)
 
     async def open_session(self, session_id: str | None) -> None:
+        if self.memory is not None and session_id != self.session_id:
+            self.memory.keep_draft(self.session_id, self.prompt.text)
+            self.prompt.text = self.memory.draft(session_id)
+            self.prompt.move_cursor(self.prompt.document.end)
+            self.prompt.restart_history(self.memory.browse(session_id))
         self.session_id = session_id
         self.app.streamed_session = session_id
         self.reload_session()
@@ -274,6 +286,22 @@ class LiveScreen(Screen):
         if self.is_busy(sid):
             self.notify("Queued: it is sent when the current reply ends.", timeout=3)
         engine.submit(sid, event.text)
+        if self.memory is not None and len(event.text) <= HISTORY_MAX_CHARS:
+            self.memory.sent(sid, event.text)
+            self.prompt.restart_history(self.memory.browse(sid))
+
+    @on(PromptInput.Changed)
+    def _prompt_changed(self, event: PromptInput.Changed) -> None:
+        if self.memory is not None:
+            self.memory.typing(self.session_id, event.text_area.text)
+
+    def on_unmount(self) -> None:
+        """What is typed and not sent is kept for the next start."""
+        if self.memory is not None and self.memory.unsaved:
+            try:
+                self.app.store.set_setting(DRAFTS, dict(self.memory.drafts))
+            except StoreError:
+                pass
 
     # Engine events -------------------------------------------------------------------------------------------
 

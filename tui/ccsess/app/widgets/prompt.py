@@ -57,7 +57,28 @@ class PromptInput(TextArea):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
-        self.placeholder = "Message claude (Enter sends, ctrl+j new line)"
+        self.placeholder = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
+        # Earlier prompts, nearest first (set by the screen); up on the first line walks back through them.
+        self.earlier_prompts: list[str] = []
+        self._browsing = -1
+        self._typed = ""
+
+    def show_history(self, step: int) -> bool:
+        """Walk the earlier prompts: 1 back, -1 forward (to what was being typed). False when there is nowhere
+        to go, so the key does what it does in the text."""
+        target = self._browsing + step
+        if target < -1 or target >= len(self.earlier_prompts) or (step < 0 and self._browsing < 0):
+            return False
+        if self._browsing < 0:
+            self._typed = self.text
+        self._browsing = target
+        self.text = self._typed if target < 0 else self.earlier_prompts[target]
+        self.move_cursor(self.document.end if step < 0 else (0, 0))
+        return True
+
+    def restart_history(self, prompts: list[str]) -> None:
+        self.earlier_prompts = prompts
+        self._browsing = -1
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -67,6 +88,16 @@ class PromptInput(TextArea):
             if text:
                 self.post_message(self.Submitted(self, text))
                 self.clear()
+                self._browsing = -1
+            return
+        row = self.cursor_location[0]
+        if event.key == "up" and row == 0 and self.show_history(1):
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "down" and row == self.document.line_count - 1 and self.show_history(-1):
+            event.stop()
+            event.prevent_default()
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
