@@ -224,3 +224,12 @@ def test_two_tool_calls_of_one_reply_are_asked_one_after_another(kit, mock_api):
     engine.answer_permission(sid, second.request_id, "allow")
     assert not kit.wait_type(ev.TurnFinished, sid).is_error
     assert (kit.project / "first.txt").exists() and (kit.project / "second.txt").exists()
+
+
+def test_claude_lists_its_slash_commands_when_it_starts(kit, mock_api):
+    engine = kit.start()
+    sid = kit.new_session()
+    kit.turn(sid, "hello")
+    [listed] = kit.of_type(ev.CommandsListed, sid)
+    assert {"compact", "clear", "context", "init"} <= set(listed.commands)
+    assert set(listed.terminal_only) <= set(listed.commands) | {"doctor", "color", "focus", "reload-plugins"}

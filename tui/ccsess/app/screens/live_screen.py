@@ -19,6 +19,7 @@ from ccsess.app.prompt_memory import DRAFTS, PromptMemory
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
+from ccsess.app.widgets.slash_menu import SlashMenu
 from ccsess.app.widgets.sidebar import SIDEBAR_WIDTH, SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
@@ -77,6 +78,7 @@ class LiveScreen(Screen):
             yield SessionSidebar(clock=self.app.clock, id="sidebar")
             with Vertical(id="main-pane"):
                 yield ConversationView(self.app.store, id="conversation")
+                yield SlashMenu(id="slash-menu")
                 yield PromptInput(id="prompt")
                 yield StatusLine(id="status")
         yield Footer()
@@ -92,6 +94,10 @@ class LiveScreen(Screen):
     @property
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
+
+    @property
+    def slash_menu(self) -> SlashMenu:
+        return self.query_one(SlashMenu)
 
     @property
     def session(self) -> Session | None:
@@ -273,6 +279,8 @@ class LiveScreen(Screen):
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
+        if await self.run_own_command(event.text):
+            return
         if self.session_id is None:
             created = await self.create_session_for_prompt(event.text)
             if not created:
@@ -294,6 +302,17 @@ class LiveScreen(Screen):
     def _prompt_changed(self, event: PromptInput.Changed) -> None:
         if self.memory is not None:
             self.memory.typing(self.session_id, event.text_area.text)
+        self.prompt_typed(event.text_area.text)
+
+    def commands_listed(self, session_id: str, commands: tuple[str, ...], terminal_only: tuple[str, ...]) -> None:
+        """claude reported its slash commands."""
+
+    def prompt_typed(self, text: str) -> None:
+        """The prompt's text changed (for completions)."""
+
+    async def run_own_command(self, text: str) -> bool:
+        """Run a prompt that is a command of ccsess's own; False when it goes to claude."""
+        return False
 
     def on_unmount(self) -> None:
         """What is typed and not sent is kept for the next start."""
@@ -344,6 +363,8 @@ class LiveScreen(Screen):
             case ev.ProcessExited(expected=False, exit_code=code):
                 detail = f" (exit code {code})" if code is not None else ""
                 self.app.notify_about(sid, f"claude stopped unexpectedly{detail}", severity="warning")
+            case ev.CommandsListed(commands=commands, terminal_only=terminal_only):
+                self.commands_listed(sid, commands, terminal_only)
             case ev.LimitReached(reason=reason, prompt=prompt):
                 self.app.notify_about(sid, reason, severity="warning", timeout=12)
                 if current and prompt and not self.prompt.text.strip():
@@ -406,24 +427,7 @@ class LiveScreen(Screen):
     @on(PromptInput.ReadRequested)
     async def _read_conversation(self, event: PromptInput.ReadRequested) -> None:
         event.stop()
-        conversation = self.conversation
-        if event.where == "page_up":
-            conversation.scroll_page_up(animate=False)
-        elif event.where == "page_down":
-            conversation.scroll_page_down(animate=False)
-        elif event.where == "start":
-            for _ in range(10_000):  # every page and every hidden part of a long reply
-                if not conversation.has_earlier:
-                    break
-                await conversation.load_earlier()
-                await asyncio.sleep(0)
-            conversation.release_anchor()
-            conversation.call_after_refresh(conversation.scroll_home, animate=False)
-        elif event.where == "end":
-            conversation.scroll_end(animate=False)
-            conversation.anchor()
-        elif conversation.message_views:
-            conversation.message_views[-1].focus()
+        await self.conversation.read(event.where)
 
     @on(SessionSidebar.SessionChosen)
     async def _session_chosen(self, event: SessionSidebar.SessionChosen) -> None:

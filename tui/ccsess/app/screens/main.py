@@ -17,6 +17,7 @@ from textual.command import CommandPalette
 from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.screens import files as file_actions
 from ccsess.app.screens import session_admin
+from ccsess.app.screens.slash import SlashCommands
 from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
@@ -42,6 +43,25 @@ def sync_session(store, session_id: str) -> int:
 
 class MainScreen(LiveScreen):
     BINDINGS = SCREEN_BINDINGS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slash = SlashCommands(self)
+
+    def on_mount(self) -> None:
+        self.prompt.menu_key = self.slash.menu_key
+
+    def prompt_typed(self, text: str) -> None:
+        self.slash.prompt_changed(text)
+
+    async def run_own_command(self, text: str) -> bool:
+        return await self.slash.run_own(text)
+
+    def commands_listed(self, session_id: str, commands: tuple[str, ...], terminal_only: tuple[str, ...]) -> None:
+        try:
+            self.slash.listed(self.app.store.get_session(session_id).project, commands, terminal_only)
+        except StoreError:
+            pass
 
     # New ------------------------------------------------------------------------------------------------------
 
@@ -210,27 +230,14 @@ class MainScreen(LiveScreen):
                                                 id="mode-picker"))
 
     def action_set_limits(self) -> None:
-        session = self.reload_session()
-        if session is None:
-            return
-        from ccsess.app.screens.dialogs import LimitsDialog
+        from ccsess.app.screens.stats import ask_limits
 
-        spent = f"So far: {session.totals.turns} turns, ${session.totals.cost_usd:.4f}."
-
-        def chosen(limits: tuple[int | None, float | None] | None) -> None:
-            if limits is not None:
-                self.app.set_limits(*limits)
-
-        self.app.push_screen(LimitsDialog(session.max_turns, session.max_budget_usd, spent), chosen)
+        ask_limits(self)
 
     def action_statistics(self) -> None:
-        from ccsess.app.screens.stats import StatsScreen
-        from ccsess.core.stats import collect
-        from ccsess.core.store.live_board import read_live
+        from ccsess.app.screens.stats import open_statistics
 
-        store = self.app.store
-        self.app.call_engine("Could not read the statistics", lambda: collect(store, read_live(store.data_dir)),
-                             lambda figures: self.app.push_screen(StatsScreen(figures)))
+        open_statistics(self.app)
 
     def action_revoke_rule(self) -> None:
         if self.session_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ccsess.core.errors import StoreError
 
@@ -16,21 +16,24 @@ def rename(screen: LiveScreen) -> None:
         return
 
     def renamed(name: str | None) -> None:
-        if not name or name == session.name:
-            return
-        try:
-            screen.app.store.update_session(session.id, name=name)
-        except StoreError as error:
-            screen.app.report_error("Could not rename", error)
-            return
-        screen.reload_session()
-        screen.refresh_session_row(session.id)
-        screen.notify(f"Renamed to “{name}”")
+        if name and name != session.name:
+            rename_to(screen, session, name)
 
     from ccsess.app.screens.dialogs import TextPromptDialog
 
     screen.app.push_screen(TextPromptDialog("Rename session", "Name", session.name, confirm="Rename",
                                             dialog_id="rename-dialog"), renamed)
+
+
+def rename_to(screen: LiveScreen, session: Any, name: str) -> None:
+    try:
+        screen.app.store.update_session(session.id, name=name)
+    except StoreError as error:
+        screen.app.report_error("Could not rename", error)
+        return
+    screen.reload_session()
+    screen.refresh_session_row(session.id)
+    screen.notify(f"Renamed to “{name}”")
 
 
 def delete(screen: LiveScreen) -> None:

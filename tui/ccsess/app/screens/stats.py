@@ -1,4 +1,5 @@
-"""The statistics screen: the figures of ``ccsess stats`` and a bar chart of cost per day."""
+"""The statistics screen (the figures of ``ccsess stats`` and a bar chart of cost per day), and the limits of a
+session, which those figures are about."""
 
 from __future__ import annotations
 
@@ -42,3 +43,29 @@ class StatsScreen(ModalScreen):
             yield Static(Content(f"Cost per day, last {len(days)} days (highest ${top:.4f})"), classes="field-label")
             yield Static(Content("\n".join(bar_chart(days))), classes="cost-chart")
             yield Label(Content("Escape closes"), classes="field-label")
+
+
+def open_statistics(app: Any) -> None:
+    """Read the figures off the event loop (a file per session), then show them."""
+    from ccsess.core.stats import collect
+    from ccsess.core.store.live_board import read_live
+
+    store = app.store
+    app.call_engine("Could not read the statistics", lambda: collect(store, read_live(store.data_dir)),
+                    lambda figures: app.push_screen(StatsScreen(figures)))
+
+
+def ask_limits(screen: Any) -> None:
+    """The limits dialog for the open session; what is chosen goes to the engine."""
+    from ccsess.app.screens.dialogs import LimitsDialog
+
+    session = screen.reload_session()
+    if session is None:
+        return
+    spent = f"So far: {session.totals.turns} turns, ${session.totals.cost_usd:.4f}."
+
+    def chosen(limits: tuple[int | None, float | None] | None) -> None:
+        if limits is not None:
+            screen.app.set_limits(*limits)
+
+    screen.app.push_screen(LimitsDialog(session.max_turns, session.max_budget_usd, spent), chosen)

@@ -267,6 +267,27 @@ class ConversationView(VerticalScroll):
                 return tool.query_ancestor(MessageView)
         return None
 
+    async def read(self, where: str) -> None:
+        """Move through the conversation from the prompt: page_up, page_down, start (every earlier message
+        loaded), end, or messages (the focus to the last message)."""
+        if where == "page_up":
+            self.scroll_page_up(animate=False)
+        elif where == "page_down":
+            self.scroll_page_down(animate=False)
+        elif where == "start":
+            for _ in range(10_000):  # every page and every hidden part of a long reply
+                if not self.has_earlier:
+                    break
+                await self.load_earlier()
+                await asyncio.sleep(0)
+            self.release_anchor()
+            self.call_after_refresh(self.scroll_home, animate=False)
+        elif where == "end":
+            self.scroll_end(animate=False)
+            self.anchor()
+        elif self.message_views:
+            self.message_views[-1].focus()
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if new_value < old_value and new_value <= 1 and self.has_earlier and not self._loading:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
@@ -62,6 +64,8 @@ class PromptInput(TextArea):
         self.earlier_prompts: list[str] = []
         self._browsing = -1
         self._typed = ""
+        # Set by the screen while a completion list is open: it takes the keys it handles (True when it did).
+        self.menu_key: Callable[[str], bool] | None = None
 
     def show_history(self, step: int) -> bool:
         """Walk the earlier prompts: 1 back, -1 forward (to what was being typed). False when there is nowhere
@@ -81,6 +85,10 @@ class PromptInput(TextArea):
         self._browsing = -1
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.menu_key is not None and self.menu_key(event.key):
+            event.stop()
+            event.prevent_default()
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()

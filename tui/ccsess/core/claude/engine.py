@@ -302,6 +302,8 @@ class Engine:
             recorder.handle(item)
 
     def _on_init(self, live: LiveSession, item: st.Init) -> None:
+        if item.slash_commands:
+            self.emit(ev.CommandsListed(live.session_id, item.slash_commands, item.terminal_only))
         if live.recorder is None and not live.closing:
             # claude started a turn by itself (a background agent it launched has finished): record it too.
             live.recorder = TurnRecorder(self.store, live.session_id, self.emit, prompt_message_id=None,

@@ -191,3 +191,12 @@ class LimitReached(EngineEvent):
     reason: str
     limit: str  # max_turns or max_budget_usd
     prompt: str = ""
+
+
+@dataclass(frozen=True)
+class CommandsListed(EngineEvent):
+    """The slash commands claude reported when it started (built in, the user's and the project's, skills), and
+    those that work only in claude's own terminal UI."""
+
+    commands: tuple[str, ...]
+    terminal_only: tuple[str, ...] = ()

@@ -87,6 +87,8 @@ class Init:
     model: str = ""
     permission_mode: str = ""
     cwd: str = ""
+    slash_commands: tuple[str, ...] = ()
+    terminal_only: tuple[str, ...] = ()  # ``terminal_slash_commands``: they work only in claude's own terminal UI
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,10 @@ def parse_line(obj: dict[str, Any]) -> list[Item]:
         return [Other(str(kind), "malformed")]
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _int(value: Any, default: int = 0) -> int:
     return int(value) if isinstance(value, (int, float)) else default
 
@@ -294,7 +300,8 @@ def _system(obj: dict[str, Any]) -> list[Item]:
     subtype = obj.get("subtype", "")
     if subtype == "init":
         return [Init(str(obj.get("session_id", "")), str(obj.get("model", "")),
-                     str(obj.get("permissionMode", "")), str(obj.get("cwd", "")))]
+                     str(obj.get("permissionMode", "")), str(obj.get("cwd", "")),
+                     _names(obj.get("slash_commands")), _names(obj.get("terminal_slash_commands")))]
     if subtype == "status":
         return [Status(obj.get("status"), obj.get("permissionMode"))]
     if subtype == "api_retry":
