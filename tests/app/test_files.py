@@ -7,25 +7,17 @@ from ccsess.app.widgets.message_view import MessageView
 from ccsess.core.code.turn_files import TurnFiles
 from ccsess.core.models import Message, new_id
 from support.app_kit import build_app, notified, run_palette, screen_text, wait_until
+from support.files_kit import folder_session, record_turn
 
 SIZE = (120, 36)
 
 
 def seeded(data_dir, tmp_path):
-    from ccsess.core.store.store import Store
-
     folder = tmp_path / "work"
-    folder.mkdir()
-    (folder / "notes.py").write_text("value = 1\n")
-    store = Store(data_dir)
-    sid = store.create_session("edits", str(folder)).id
+    store, sid = folder_session(data_dir, folder, {"notes.py": "value = 1\n"})
     files = TurnFiles(store, data_dir)
-    prompt = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": "change it"}])
-    store.append_message(sid, prompt)
-    files.record(sid, prompt.id, "start").result()
-    (folder / "notes.py").write_text("value = 2\n")
-    (folder / "added.txt").write_text("new\n")
-    files.record(sid, prompt.id, "end").result()
+    record_turn(store, files, sid, lambda: ((folder / "notes.py").write_text("value = 2\n"),
+                                            (folder / "added.txt").write_text("new\n")), "change it")
     store.append_message(sid, Message(id=new_id(), role="assistant", blocks=[{"type": "text", "text": "Done."}]))
     app = build_app(store)
     return app, files, sid, folder

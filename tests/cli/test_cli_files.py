@@ -8,8 +8,7 @@ import pytest
 
 from ccsess.cli import main
 from ccsess.core.code.turn_files import TurnFiles
-from ccsess.core.models import Message, new_id
-from ccsess.core.store.store import Store
+from support.files_kit import folder_session, record_turn
 
 
 def run(capsys, *argv):
@@ -18,24 +17,13 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def turn(store: Store, files: TurnFiles, sid: str, change) -> None:
-    prompt = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": "do it"}])
-    store.append_message(sid, prompt)
-    files.record(sid, prompt.id, "start").result()
-    change()
-    files.record(sid, prompt.id, "end").result()
-
-
 @pytest.fixture
 def worked(data_dir, tmp_path):
     folder = tmp_path / "work"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("first\n")
-    store = Store(data_dir)
-    sid = store.create_session("edits", str(folder)).id
+    store, sid = folder_session(data_dir, folder, {"notes.txt": "first\n"})
     files = TurnFiles(store, data_dir)
-    turn(store, files, sid, lambda: (folder / "notes.txt").write_text("first\nsecond\n"))
-    turn(store, files, sid, lambda: (folder / "new file.txt").write_text("hello\n"))
+    record_turn(store, files, sid, lambda: (folder / "notes.txt").write_text("first\nsecond\n"))
+    record_turn(store, files, sid, lambda: (folder / "new file.txt").write_text("hello\n"))
     files.close()
     store.close()
     return folder, sid
@@ -76,15 +64,12 @@ def test_markdown_export_lists_the_files_each_turn_changed(capsys, worked):
 
 def test_changes_between_turns_are_told_as_outside_claude(data_dir, tmp_path):
     folder = tmp_path / "work"
-    folder.mkdir()
-    (folder / "a.txt").write_text("1\n")
-    store = Store(data_dir)
-    sid = store.create_session("edits", str(folder)).id
+    store, sid = folder_session(data_dir, folder, {"a.txt": "1\n"})
     told: list[str] = []
     files = TurnFiles(store, data_dir, on_problem=lambda _sid, line: told.append(line))
-    turn(store, files, sid, lambda: (folder / "a.txt").write_text("2\n"))
+    record_turn(store, files, sid, lambda: (folder / "a.txt").write_text("2\n"))
     (folder / "b.txt").write_text("by hand\n")
-    turn(store, files, sid, lambda: None)
+    record_turn(store, files, sid, lambda: None)
     files.close()
     assert told == ["changed outside claude since the last turn: b.txt"]
     assert [c.path for c in TurnFiles(store, data_dir).outside_changes(sid, 2)] == ["b.txt"]

@@ -21,6 +21,7 @@ from typing import Any
 from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
 from ccsess.core.claude import limits
+from ccsess.core.claude.limits import LimitExceeded
 from ccsess.core.claude.history import SessionHistory
 from ccsess.core.claude.launch import LaunchRefused, start_claude
 from ccsess.core.claude.live import LiveSession, PendingTurn
@@ -40,10 +41,6 @@ log = logging.getLogger(__name__)
 __all__ = ["Engine", "EngineError", "LimitExceeded"]
 
 STOP_GRACE = 2.0
-
-
-class LimitExceeded(EngineError):
-    """A prompt refused because the session reached a limit."""
 
 
 class Engine:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from ccsess.core.claude import events as ev
 from ccsess.core.config import Config
+from ccsess.core.errors import EngineError
 from ccsess.core.models import Session
 from ccsess.core.store.api import SessionStore
+
+class LimitExceeded(EngineError):
+    """A prompt refused because the session reached a limit."""
+
 
 CLAUDE_LIMIT_RESULTS = {"error_max_budget_usd": "max_budget_usd", "error_max_turns": "max_turns"}
 
