@@ -49,7 +49,7 @@ async def test_page_keys_start_end_and_the_messages_from_the_prompt(data_dir, tm
         await wait_until(pilot, lambda: isinstance(app.focused, PromptInput))
 
 
-async def test_a_small_terminal_narrows_the_sidebar_and_alt_s_hides_it(data_dir, tmp_path):
+async def test_alt_s_hides_the_sidebar_in_a_small_terminal(data_dir, tmp_path):
     from support.app_kit import run_palette
 
     store, sid = long_store(data_dir, tmp_path)
@@ -58,11 +58,7 @@ async def test_a_small_terminal_narrows_the_sidebar_and_alt_s_hides_it(data_dir,
         screen = app.main_screen
         await screen.open_session(sid)
         await pilot.pause()
-        assert screen.sidebar.outer_size.width == 30 and screen.conversation.size.width > 40
         await pilot.press("alt+s")
         await wait_until(pilot, lambda: not screen.sidebar.display and screen.conversation.size.width > 70)
         await run_palette(pilot, "Toggle sidebar")
         await wait_until(pilot, lambda: screen.sidebar.display)
-    async with build_app(store).run_test(size=(140, 30)) as pilot:
-        await pilot.pause()
-        assert pilot.app.main_screen.sidebar.outer_size.width == 38

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -20,7 +20,7 @@ from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.app.widgets.slash_menu import SlashMenu
-from ccsess.app.widgets.sidebar import SIDEBAR_WIDTH, SessionSidebar
+from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
 from ccsess.core.text import one_line
@@ -46,7 +46,6 @@ EMPTY_TEXT = (
     "ctrl+p opens the command palette."
 )
 # Actions that need an open session; shown greyed out without one.
-NARROW_SIDEBAR = 30
 # Longer prompts (a pasted file) are sent and stored, but not kept in the prompt history.
 HISTORY_MAX_CHARS = 10_000
 SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode", "pick_mode", "copy_last_reply", "copy_transcript",
@@ -419,10 +418,6 @@ class LiveScreen(Screen):
             self.sidebar.update_session(self.app.store.get_session(session_id))
         except StoreError:
             pass
-
-    def on_resize(self, event: events.Resize) -> None:
-        # Below 120 columns the session list narrows, so the conversation keeps most of a small terminal.
-        self.sidebar.styles.width = NARROW_SIDEBAR if event.size.width < 120 else SIDEBAR_WIDTH
 
     @on(PromptInput.ReadRequested)
     async def _read_conversation(self, event: PromptInput.ReadRequested) -> None:
