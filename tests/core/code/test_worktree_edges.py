@@ -61,3 +61,23 @@ def test_without_git_snapshots_are_off_in_one_line(data_dir, tmp_path, monkeypat
     files.close()
     assert told == ["file snapshots are off for this session: git was not found; install git to use snapshots, "
                     "diffs and worktrees"], "said once"
+
+
+def test_files_over_the_limit_are_left_out_and_named(tmp_path):
+    from ccsess.core.code.snapshots import ShadowRepo
+
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "small.txt").write_text("s\n")
+    (folder / "grows.txt").write_text("g\n")
+    (folder / "big.bin").write_bytes(b"x" * 500)
+    repo = ShadowRepo(tmp_path / "data", folder, max_file_bytes=100)
+    first = repo.snapshot()
+    assert first.left_out == ("big.bin",)
+    (folder / "grows.txt").write_bytes(b"y" * 300)
+    second = repo.snapshot()
+    assert second.left_out == ("big.bin", "grows.txt")
+    assert [c.path for c in repo.changes(first.tree, second.tree)] == ["grows.txt"]
+    (folder / "small.txt").write_text("changed\n")
+    repo.restore(first.tree, repo.snapshot().tree)
+    assert (folder / "small.txt").read_text() == "s\n" and (folder / "big.bin").read_bytes() == b"x" * 500

@@ -101,7 +101,8 @@ class ShadowRepo:
             raise FileNotFoundError(f"the folder {self.folder} does not exist")
         with self._lock():
             self._ensure()
-            listed = self._git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+            # Only files new or changed since the last snapshot can have grown past the limit.
+            listed = self._git("ls-files", "-z", "--others", "--modified", "--exclude-standard")
             left_out = []
             for raw in filter(None, listed.split(b"\0")):
                 try:
@@ -111,8 +112,8 @@ class ShadowRepo:
                 if stat.S_ISREG(info.st_mode) and info.st_size > self.max_file_bytes:
                     left_out.append(os.fsdecode(raw))
             if left_out:
-                self._git("rm", "--cached", "--quiet", "--ignore-unmatch", "--pathspec-from-file=-",
-                          "--pathspec-file-nul", input=b"\0".join(os.fsencode(":(literal)" + p) for p in left_out))
+                self._git("update-index", "--force-remove", "-z", "--stdin",
+                          input=b"\0".join(os.fsencode(p) for p in left_out) + b"\0")
             pathspecs = [b"."] + [os.fsencode(":(exclude,literal)" + p) for p in left_out]
             self._git("add", "--all", "--ignore-errors", "--pathspec-from-file=-", "--pathspec-file-nul",
                       input=b"\0".join(pathspecs))
