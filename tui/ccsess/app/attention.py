@@ -67,11 +67,13 @@ class Attention:
         self.board = LiveBoard(data_dir) if data_dir is not None else None
 
     def engine_event(self, event: ev.EngineEvent, on_screen: str | None) -> None:
-        self.hooks.engine_event(event)
         if isinstance(event, ev.ProcessStateChanged) and self.board is not None:
             self.board.update(event.session_id, event.state, waiting=event.waiting, claude_pid=event.pid)
         hook = hook_for(event)
-        if hook is None or hook[0] not in WHAT_HAPPENED:
+        if hook is None:
+            return
+        self.hooks.engine_event(event, hook)
+        if hook[0] not in WHAT_HAPPENED:
             return
         kind = hook[0]
         if event.session_id == on_screen or (isinstance(event, ev.LimitReached) and event.prompt):

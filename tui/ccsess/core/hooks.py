@@ -29,7 +29,6 @@ from ccsess.core.store.api import SessionStore
 
 log = logging.getLogger(__name__)
 
-HOOK_EVENTS = ("start", "turn_finished", "waiting", "error", "limit_reached", "archived")
 QUEUE_SIZE = 100
 COMMAND_TIMEOUT = 10.0
 WEBHOOK_TIMEOUT = 5.0
@@ -134,10 +133,12 @@ class Hooks:
     def active(self) -> bool:
         return bool(self._workers)
 
-    def engine_event(self, event: ev.EngineEvent) -> None:
+    def engine_event(self, event: ev.EngineEvent,
+                     hook: tuple[str, str | None, dict[str, Any]] | None = None) -> None:
+        """Send the hook ``event`` stands for (``hook``, when the caller has already worked it out)."""
         if not self._workers:
             return
-        hook = hook_for(event)
+        hook = hook or hook_for(event)
         if hook is None:
             return
         name, status, data = hook

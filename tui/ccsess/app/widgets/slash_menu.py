@@ -9,8 +9,6 @@ from textual.widgets.option_list import Option
 from ccsess.core.claude.slash import SlashCommand
 from ccsess.core.text import one_line, visible_text
 
-SHOWN = 8
-
 
 class SlashMenu(OptionList):
     DEFAULT_CSS = """

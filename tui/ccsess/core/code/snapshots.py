@@ -18,7 +18,6 @@ from pathlib import Path
 from ccsess.core.atomic import atomic_write_text
 from ccsess.core.code.git import git
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
