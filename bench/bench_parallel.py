@@ -198,8 +198,11 @@ def main() -> int:
     common.print_table("Targets", ["figure", "value", "target", "verdict"], [
         ["worst key wait, four streams (max over runs)", series["four_keys"].show(series["four_keys"].high),
          f"<= {KEY_TARGET_MS:.0f} ms", common.verdict(series["four_keys"].high <= KEY_TARGET_MS)],
-        ["slowest switch while streaming (max over runs)", series["switch_ab"].show(worst_switch),
-         f"<= {SWITCH_TARGET_MS:.0f} ms", common.verdict(worst_switch <= SWITCH_TARGET_MS)],
+        *([f"switch {label} while both stream (median)", series[key].show(series[key].median),
+           f"<= {SWITCH_TARGET_MS:.0f} ms", common.verdict(series[key].median <= SWITCH_TARGET_MS)]
+          for label, key in (("A -> B", "switch_ab"), ("B -> A", "switch_ba"))),
+        ["slowest single switch while streaming (max over runs)", series["switch_ab"].show(worst_switch),
+         "", ""],
         ["CPU per stream, four at once beside one alone",
          common.ratio(series["four_cpu"].median, series["one_cpu"].median), "", ""],
     ])

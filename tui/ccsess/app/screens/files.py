@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccsess.app.screens.diff import DiffScreen
-
 
 def open_diff(app: Any, session_id: str, turn: int | None) -> None:
     """Show the diff of turn ``turn`` (or of the whole session), read off the event loop."""
@@ -18,6 +16,8 @@ def open_diff(app: Any, session_id: str, turn: int | None) -> None:
         outside = files.outside_changes(session_id, turn) if turn else []
         note = (f"Changed outside claude before this turn: {', '.join(c.path for c in outside)}" if outside else "")
         return files.changes(session_id, turn), files.diff(session_id, turn), note
+
+    from ccsess.app.screens.diff import DiffScreen
 
     title = f"Files changed by turn {turn}" if turn else "Files changed by this session"
     app.call_engine("Could not read the changes", read,
@@ -47,6 +47,8 @@ def rewind_files(app: Any, session_id: str, turn: int) -> None:
                                 "(palette: Undo the last rewind)", timeout=8))
 
     def ask(found: tuple[list[Any], str]) -> None:
+        from ccsess.app.screens.diff import DiffScreen
+
         if not found[0]:
             app.notify(f"The files are already as they were before turn {turn}.", timeout=5)
             return

@@ -162,11 +162,12 @@ class LiveScreen(Screen):
         if session_id is not None:
             self.sidebar.set_unread(session_id, False)
         self.conversation.leave()
-        async with self.events_lock:
-            await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
-        self.update_status()
-        self.update_prompt_state()
-        self.refresh_footer()
+        with self.app.batch_update():
+            async with self.events_lock:
+                await self.conversation.show_session(session_id, empty_text=EMPTY_TEXT)
+            self.update_status()
+            self.update_prompt_state()
+            self.refresh_footer()
         self.refresh_git_state(session_id)
         if session_id is not None:
             self.app.open_next_request(session_id)

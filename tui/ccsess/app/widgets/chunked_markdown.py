@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from bisect import bisect_right
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -33,9 +34,15 @@ LIVE_CHARS = 1_200
 INITIAL_CHARS = 6_000
 # Chunks whose drawn lines are kept (per widget); others keep only their height and are drawn again when shown.
 KEPT_CHUNKS = 8
+# Drawn lines of finished chunks, shared by every widget and kept for the chunks drawn most recently: a session
+# opened again (switching back and forth) shows its replies without parsing their Markdown again.
+SHARED_CHUNKS = 48
+# Long texts whose chunks are remembered the same way (a few: each keeps its whole text).
+RECENT_SPLITS = 8
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BLANK = Strip([], 0)
 _looks: dict[str, MarkdownLook] = {}
+_shared_lines: OrderedDict[tuple[str, int, str | None], list[Strip]] = OrderedDict()
 
 
 def _remember(cache: dict, width: int, value):
@@ -95,6 +102,25 @@ def split_markdown(text: str, target: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
+_recent_splits: OrderedDict[tuple[str, int], tuple[str, ...]] = OrderedDict()
+
+
+def _split_finished(text: str, chunk_chars: int) -> list[str]:
+    """``split_markdown`` of the text made visible; a long text's chunks are remembered, so a session opened
+    again does not scan its long replies again."""
+    if len(text) <= chunk_chars:
+        return [visible_text(text)]
+    key = (text, chunk_chars)
+    chunks = _recent_splits.get(key)
+    if chunks is None:
+        chunks = _recent_splits[key] = tuple(split_markdown(visible_text(text), chunk_chars))
+        if len(_recent_splits) > RECENT_SPLITS:
+            _recent_splits.popitem(last=False)
+    else:
+        _recent_splits.move_to_end(key)
+    return list(chunks)
+
+
 class ChunkedMarkdown(Widget):
     """Markdown text, either complete (``text=``) or streamed with ``write``."""
 
@@ -106,7 +132,7 @@ class ChunkedMarkdown(Widget):
                  live_chars: int = LIVE_CHARS, **kwargs) -> None:
         super().__init__(**kwargs)
         self._live_chars = live_chars
-        texts = split_markdown(visible_text(text), chunk_chars) if text else []
+        texts = _split_finished(text, chunk_chars) if text else []
         shown: list[str] = []
         budget = 0
         while texts and (not shown or budget + len(texts[-1]) <= initial_chars):
@@ -229,12 +255,23 @@ class ChunkedMarkdown(Widget):
         """The chunk's lines at ``width``, drawn if they are not kept."""
         look = self._look()
         lines = chunk.lines.get(width)
+        finished = chunk is not self._tail
         if lines is None:
-            from ccsess.app.widgets.markdown_render import render_lines
+            key = (chunk.text, width, self._theme)
+            lines = _shared_lines.get(key) if finished else None
+            if lines is None:
+                from ccsess.app.widgets.markdown_render import render_lines
 
-            lines = _remember(chunk.lines, width, render_lines(chunk.text, width, look))
+                lines = render_lines(chunk.text, width, look)
+                if finished:
+                    _shared_lines[key] = lines
+                    if len(_shared_lines) > SHARED_CHUNKS:
+                        _shared_lines.popitem(last=False)
+            else:
+                _shared_lines.move_to_end(key)
+            _remember(chunk.lines, width, lines)
             _remember(chunk.heights, width, len(lines))
-        if chunk is not self._tail:
+        if finished:
             self._keep(chunk)
         return lines
 
