@@ -4,10 +4,51 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMP_PREFIX = ".ccsess-tmp-"
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred_sync() -> Iterator[None]:
+    """Journal appends and directory entries made by this thread inside the block are made durable once, at its
+    end, instead of one fsync each: for bulk imports, which a crash in the middle only makes run again. Whole-file
+    replacements are still synced before their rename."""
+    pending: set[str] = set()
+    _deferred.paths = pending
+    try:
+        yield
+    finally:
+        _deferred.paths = None
+        for path in sorted(pending):
+            _sync_path(path)
+
+
+def sync_later(fd: int, path: Path | str) -> None:
+    """fsync ``fd`` now, or at the end of the ``deferred_sync`` block this thread is in."""
+    pending = getattr(_deferred, "paths", None)
+    if pending is None:
+        os.fsync(fd)
+    else:
+        pending.add(str(path))
+
+
+def _sync_path(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if os.path.isdir(path) else 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int = 0o600) -> None:
@@ -37,16 +78,11 @@ def atomic_write_text(path: Path | str, text: str, *, mode: int = 0o600) -> None
 
 def fsync_dir(directory: Path | str) -> None:
     """Make a rename or a new file in ``directory`` durable."""
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    pending = getattr(_deferred, "paths", None)
+    if pending is not None:
+        pending.add(str(directory))
+    else:
+        _sync_path(str(directory))
 
 
 def clean_stale_temp_files(directory: Path | str, *, older_than: float = 60.0) -> int:

@@ -150,7 +150,12 @@ class Message:
         return "\n\n".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Field by field: ``dataclasses.asdict`` deep-copies every block with ``copy.deepcopy``, which dominated
+        # importing thousands of messages.
+        data = {name: getattr(self, name) for name in _MESSAGE_FIELD_ORDER}
+        data["blocks"] = clone(self.blocks)
+        data["usage"] = clone(self.usage)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
@@ -158,7 +163,17 @@ class Message:
 
 
 _SESSION_FIELDS = frozenset(f.name for f in dataclasses.fields(Session))
-_MESSAGE_FIELDS = frozenset(f.name for f in dataclasses.fields(Message))
+_MESSAGE_FIELD_ORDER = tuple(f.name for f in dataclasses.fields(Message))
+_MESSAGE_FIELDS = frozenset(_MESSAGE_FIELD_ORDER)
+
+
+def clone(value: Any) -> Any:
+    """A copy of a JSON document: much cheaper than ``copy.deepcopy`` on thousands of messages."""
+    if type(value) is dict:
+        return {key: clone(item) for key, item in value.items()}
+    if type(value) is list:
+        return [clone(item) for item in value]
+    return value
 
 
 @dataclass

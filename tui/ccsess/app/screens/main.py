@@ -22,6 +22,7 @@ from ccsess.app.formatting import short_path, slug
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
+from ccsess.core.code.turn_files import turn_number
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line
@@ -420,8 +421,6 @@ class MainScreen(LiveScreen):
             file_actions.open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
 
     def turn_of(self, message_id: str | None) -> int | None:
-        from ccsess.core.code.turn_files import turn_number
-
         return turn_number(self.app.store.messages(self.session_id), message_id) if self.session_id else None
 
     def action_diff_session(self) -> None:

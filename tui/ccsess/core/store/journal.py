@@ -22,7 +22,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from ccsess.core.atomic import atomic_write_bytes, fsync_dir
+from ccsess.core.atomic import atomic_write_bytes, fsync_dir, sync_later
 from ccsess.core.errors import CorruptFile, StoreError
 
 JOURNAL_SUFFIX = ".journal"
@@ -276,7 +276,7 @@ class JournaledStorage(Storage):
             view = memoryview(payload)
             while written < len(payload):
                 written += os.write(fd, view[written:])
-            os.fsync(fd)
+            sync_later(fd, self.journal_path)
         except OSError:
             try:
                 os.ftruncate(fd, self._journal_offset)

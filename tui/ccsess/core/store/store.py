@@ -260,9 +260,10 @@ class Store:
     def put_message(self, session_id: str, message: Message) -> None:
         self._upsert_messages(session_id, [message])
 
-    def append_messages(self, session_id: str, messages: list[Message]) -> None:
-        """Append many messages in one write (imports)."""
-        self._upsert_messages(session_id, messages)
+    def append_messages(self, session_id: str, messages: list[Message], *, active_at: float | None = None) -> None:
+        """Append many messages in one write (imports); ``active_at``: when the session was last active, if
+        not now."""
+        self._upsert_messages(session_id, messages, active_at)
 
     def copy_messages(self, src_id: str, dst_id: str, *, up_to_message_id: str) -> int:
         """Copy the visible transcript of ``src_id`` up to and including a message onto ``dst_id``."""
@@ -291,12 +292,12 @@ class Store:
                 key += 1
             self._files.session_file(session_id).write_entries([entry(EVENTS, str(key), event.to_dict())])
 
-    def _upsert_messages(self, session_id: str, messages: list[Message]) -> None:
+    def _upsert_messages(self, session_id: str, messages: list[Message], active_at: float | None = None) -> None:
         with self._files.session_tables(session_id) as (tables, row):
             existing = tables.get(MESSAGES, {})
             docs = [m.to_dict() for m in messages]
             added = len({d["id"] for d in docs if d["id"] not in existing})
-            stamp = now()
+            stamp = now() if active_at is None else active_at
             row = dict(
                 row, message_count=row.get("message_count", 0) + added, updated=stamp, last_active=stamp
             )

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ccsess.core.claude.protocol import INTERRUPT_MARKERS
+from ccsess.core.transfer.claude_records import (QueueReader, conversation, linked, queued_prompt, rewound,
+                                                  user_text)
 from ccsess.core.models import ForkPoint, Message, Totals, new_id
 from ccsess.core.text import plain_text
 
@@ -23,9 +25,12 @@ _CONVERSATION = ("user", "assistant", "system", "attachment")
 # Bookkeeping lines recognised from their first bytes, so their (sometimes large) bodies are never parsed.
 _SKIP_PREFIXES = tuple(
     f'{{"type":"{kind}'.encode()
-    for kind in ("api-request", "queue-operation", "atis-latch", "last-prompt", "mode", "tools-used", "agent-name")
+    for kind in ("api-request", "atis-latch", "last-prompt", "mode", "tools-used", "agent-name", "progress",
+                 "file-history-snapshot")
 )
 _COMMAND = re.compile(r"<command-name>(.*?)</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S)
+_BASH_INPUT = re.compile(r"^<bash-input>(.*)</bash-input>$", re.S)
+_BASH_OUTPUT = re.compile(r"^<bash-stdout>(.*?)</bash-stdout>\s*(?:<bash-stderr>(.*?)</bash-stderr>)?$", re.S)
 _LOCAL_OUTPUT = re.compile(r"^<local-command-(?:stdout|stderr)>(.*)</local-command-(?:stdout|stderr)>$", re.S)
 
 
@@ -44,6 +49,9 @@ class ParsedSession:
     last_active: float = 0.0
     forked_from: ForkPoint | None = None
     malformed: list[str] = field(default_factory=list)
+    summary: str | None = None
+    # Branches the user rewound away from, each a session of its own that forks from this one.
+    branches: list[ParsedSession] = field(default_factory=list)
 
     def name(self) -> str:
         if self.title and self.title.strip():
@@ -105,14 +113,6 @@ def _clean_block(block: dict[str, Any]) -> dict[str, Any]:
     return {"type": str(kind)}
 
 
-def _user_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
-
-
 class _Converter:
     """Turns the records of one chain, oldest first, into ccsess messages."""
 
@@ -128,6 +128,10 @@ class _Converter:
             self._user(record)
         elif kind == "system" and record.get("subtype") == "compact_boundary":
             self._emit(record, "system", [_text("Conversation compacted")], synthetic=True)
+        elif kind == "queued":
+            self._emit(record, "user", [_text(record["text"])])
+        elif kind == "attachment" and (prompt := queued_prompt(record)) is not None:
+            self._emit(record, "user", [_text(prompt)])
 
     def _emit(self, record: dict[str, Any], role: str, blocks: list[dict[str, Any]], **flags: Any) -> Message:
         message = Message(
@@ -168,7 +172,7 @@ class _Converter:
             results = [_clean_block(b) for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
             self._emit(record, "tool", results, error=any(b["is_error"] for b in results))
             return
-        text = _user_text(content)
+        text = user_text(content)
         stripped = text.strip()
         if stripped in INTERRUPT_MARKERS:
             previous = self.messages[-1] if self.messages else None
@@ -177,9 +181,13 @@ class _Converter:
             else:
                 self._emit(record, "system", [_text("Interrupted by the user")], synthetic=True)
             return
-        output = _LOCAL_OUTPUT.match(stripped)
+        bash = _BASH_INPUT.match(stripped)
+        if bash:
+            self._emit(record, "user", [_text("!" + bash.group(1).strip())])
+            return
+        output = _LOCAL_OUTPUT.match(stripped) or _BASH_OUTPUT.match(stripped)
         if output:
-            shown = plain_text(output.group(1)).strip()
+            shown = plain_text("\n".join(part for part in output.groups() if part and part.strip())).strip()
             if shown:
                 self._emit(record, "system", [_text(shown)], synthetic=True)
             return
@@ -196,36 +204,13 @@ class _Converter:
         self._emit(record, "user", blocks, synthetic=synthetic)
 
 
-def _chain(records: dict[str, dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
-    """The records from the first to the last one written, following parent links (and compaction boundaries).
-
-    A parent that is missing (its line was malformed) is bridged by the closest earlier record in the file, so
-    one bad line costs that line only.
-    """
-    position = {uuid: i for i, uuid in enumerate(order)}
-    chain: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    current: str | None = order[-1] if order else None
-    while current is not None and current not in seen:
-        seen.add(current)
-        record = records[current]
-        chain.append(record)
-        parent = record.get("parentUuid") or record.get("logicalParentUuid")
-        if parent in records:
-            current = parent
-            continue
-        current = None
-        if parent:
-            earlier = (order[i] for i in range(position[record["uuid"]] - 1, -1, -1))
-            current = next((uuid for uuid in earlier if uuid not in seen), None)
-    chain.reverse()
-    return chain
-
-
 def parse_session_file(path: Path) -> ParsedSession:
     """Read one Claude Code session file; malformed lines are listed in ``malformed`` and passed over."""
     records: dict[str, dict[str, Any]] = {}
     order: list[str] = []
+    summaries: list[str] = []
+    queue = QueueReader()
+    attachments_queue = False
     parsed = ParsedSession(path=path, claude_session_id=path.stem, messages=[])
     with open(path, "rb") as handle:
         for line_number, raw in enumerate(handle, 1):
@@ -242,18 +227,49 @@ def parse_session_file(path: Path) -> ParsedSession:
             kind = record.get("type")
             if kind == "custom-title" and isinstance(record.get("customTitle"), str):
                 parsed.title = record["customTitle"]
+            elif kind == "summary" and isinstance(record.get("summary"), str):
+                summaries.append(record["summary"])
             elif kind == "cost-state" and isinstance(record.get("totalCostUSD"), (int, float)):
                 parsed.cost_usd = float(record["totalCostUSD"])
-            elif kind in _CONVERSATION and not record.get("isSidechain"):
-                if not isinstance(record.get("uuid"), str):
-                    parsed.malformed.append(f"{path}:{line_number}: {kind} record without a uuid")
-                elif kind in ("user", "assistant") and not isinstance(record.get("message"), dict):
-                    parsed.malformed.append(f"{path}:{line_number}: {kind} record without a message")
-                else:
-                    records[record["uuid"]] = record
-                    order.append(record["uuid"])
-    chain = _chain(records, order)
-    converter = _Converter(parsed.claude_session_id)
+            elif kind == "queue-operation":
+                prompt = queue.read(record)
+                if prompt is not None:
+                    uuid = f"queued:{line_number}"
+                    records[uuid] = {"type": "queued", "uuid": uuid, "text": prompt,
+                                     "timestamp": record.get("timestamp")}
+                    order.append(uuid)
+            elif record.get("isSidechain"):
+                continue
+            elif kind in ("user", "assistant") and not isinstance(record.get("message"), dict):
+                parsed.malformed.append(f"{path}:{line_number}: {kind} record without a message")
+            elif isinstance(record.get("uuid"), str):
+                records[record["uuid"]] = record
+                order.append(record["uuid"])
+                attachments_queue = attachments_queue or queued_prompt(record) is not None
+            elif kind in _CONVERSATION:
+                parsed.malformed.append(f"{path}:{line_number}: {kind} record without a uuid")
+    if attachments_queue:
+        # This CLI writes each prompt claude read mid-turn as an attachment; its queue operations say it again.
+        order = [uuid for uuid in order if records[uuid].get("type") != "queued"]
+    parsed.summary = summaries[-1] if summaries else None
+    if not order:
+        return parsed
+    main = conversation(records, order)
+    _fill(parsed, main)
+    if linked(records):
+        on_main = {record["uuid"] for record in main}
+        for leaf, fork in rewound(records, order, on_main):
+            branch = ParsedSession(path=path, claude_session_id=f"{parsed.claude_session_id}/{leaf}", messages=[],
+                                   forked_from=ForkPoint(message_id="", claude_uuid=fork,
+                                                         claude_session_id=parsed.claude_session_id))
+            _fill(branch, conversation(records, order, leaf))
+            branch.title = f"{parsed.name()} (rewound branch)"
+            parsed.branches.append(branch)
+    return parsed
+
+
+def _fill(parsed: ParsedSession, chain: list[dict[str, Any]]) -> None:
+    converter = _Converter(parsed.claude_session_id.split("/")[0])
     for record in chain:
         converter.add(record)
     parsed.messages = converter.messages
@@ -268,4 +284,3 @@ def parse_session_file(path: Path) -> ParsedSession:
             break
     models = [m.model for m in parsed.messages if m.role == "assistant" and m.model]
     parsed.model = models[-1] if models else None
-    return parsed

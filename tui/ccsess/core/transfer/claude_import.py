@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ccsess.core.transfer.claude_files import ParsedSession, parse_session_file
 from ccsess.core.models import Event, ForkPoint, Message, Session, Totals
+from ccsess.core.atomic import deferred_sync
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 
@@ -90,15 +91,6 @@ def new_messages(stored: list[Message], parsed: list[Message]) -> tuple[list[Mes
     return added, updates
 
 
-def _append(store: SessionStore, session_id: str, messages: list[Message]) -> None:
-    bulk = getattr(store, "append_messages", None)
-    if bulk is not None:
-        bulk(session_id, messages)
-    else:
-        for message in messages:
-            store.append_message(session_id, message)
-
-
 def _merge(store: SessionStore, session: Session, parsed: ParsedSession, dry_run: bool) -> int:
     added, updates = new_messages(store.messages(session.id, all_versions=True), parsed.messages)
     if dry_run or not (added or updates):
@@ -106,7 +98,7 @@ def _merge(store: SessionStore, session: Session, parsed: ParsedSession, dry_run
     for message in updates:
         store.put_message(session.id, message)
     if added:
-        _append(store, session.id, added)
+        store.append_messages(session.id, added)
     found = parsed.totals()
     totals = Totals(*(max(a, b) for a, b in zip(astuple(session.totals), astuple(found))))
     store.update_session(
@@ -125,9 +117,10 @@ def _create(store: SessionStore, parsed: ParsedSession) -> Session:
         claude_session_id=parsed.claude_session_id, model=parsed.model, status="stopped",
         created=parsed.started, totals=parsed.totals(),
     )
-    _append(store, session.id, parsed.messages)
+    store.append_messages(session.id, parsed.messages, active_at=parsed.last_active)
     store.add_event(session.id, Event("import", detail={"source": str(parsed.path), "messages": len(parsed.messages)}))
-    return store.update_session(session.id, last_active=parsed.last_active, updated=parsed.last_active)
+    return replace(session, last_active=parsed.last_active, updated=parsed.last_active,
+                   message_count=len(parsed.messages))
 
 
 def _link_fork(store: SessionStore, session_id: str, fork: ForkPoint, by_claude_id: dict[str, Session]) -> None:
@@ -137,6 +130,47 @@ def _link_fork(store: SessionStore, session_id: str, fork: ForkPoint, by_claude_
     at = next((m for m in store.messages(parent.id, all_versions=True) if m.claude_uuid == fork.claude_uuid), None)
     point = replace(fork, message_id=at.id) if at else fork
     store.update_session(session_id, parent_id=parent.id, fork_point=point)
+
+
+class _Importer:
+    """Adds parsed sessions to the store: new ones created, known ones (same Claude session id) merged."""
+
+    def __init__(self, store: SessionStore, sessions: list[Session], report: ImportReport, dry_run: bool) -> None:
+        self.store, self.sessions, self.report, self.dry_run = store, sessions, report, dry_run
+        self.by_claude_id = {s.claude_session_id: s for s in sessions if s.claude_session_id}
+        self.existing = {s.id for s in sessions}
+        self._owned: set[str] | None = None
+
+    def add(self, parsed: ParsedSession) -> tuple[str | None, bool]:
+        """(the session's id, whether it was created now)."""
+        report = self.report
+        session = self.by_claude_id.get(parsed.claude_session_id)
+        if not parsed.messages:
+            report.empty += 1
+        elif session is not None:
+            added = _merge(self.store, session, parsed, self.dry_run)
+            if added:
+                report.updated.append(session.id)
+                report.messages_added += added
+            else:
+                report.unchanged += 1
+        else:
+            if self._owned is None:
+                self._owned = _claude_ids_in_messages(self.store, self.sessions)
+            if parsed.claude_session_id in self._owned:
+                # An earlier Claude session of a ccsess session (before a regenerate or a branch).
+                report.unchanged += 1
+            elif self.dry_run:
+                report.created.append(parsed.claude_session_id)
+                report.messages_added += len(parsed.messages)
+            else:
+                created = _create(self.store, parsed)
+                self.by_claude_id[parsed.claude_session_id] = created
+                self.existing.add(created.id)
+                report.created.append(created.id)
+                report.messages_added += len(parsed.messages)
+                return created.id, True
+        return (session.id if session else None), False
 
 
 def _in_project(parsed: ParsedSession, project: Path | None) -> bool:
@@ -160,76 +194,56 @@ def import_sessions(
     files = sorted(source.glob("*/*.jsonl"), key=lambda p: str(p))
     state: dict[str, list[Any]] = dict(store.get_setting(STATE_KEY, {}) or {})
     sessions = store.list_sessions(include_archived=True)
-    by_claude_id = {s.claude_session_id: s for s in sessions if s.claude_session_id}
-    existing = {s.id for s in sessions}
-    owned: set[str] | None = None
+    importer = _Importer(store, sessions, report, dry_run)
+    by_claude_id = importer.by_claude_id
+    existing = importer.existing
     forks: list[tuple[str, ForkPoint]] = []
     changed = False
-    for done, path in enumerate(files, 1):
-        if progress is not None:
-            progress(done, len(files), path)
-        try:
-            info = path.stat()
-        except OSError as exc:
-            report.problems.append(f"{path}: {exc.strerror or exc}")
-            continue
-        signature = [info.st_size, info.st_mtime_ns]
-        remembered = state.get(str(path))
-        if remembered and remembered[:2] == signature and (remembered[2] is None or remembered[2] in existing):
-            report.unchanged += 1
-            continue
-        try:
-            parsed = parse_session_file(path)
-        except OSError as exc:
-            report.problems.append(f"{path}: {exc.strerror or exc}")
-            continue
-        report.malformed.extend(parsed.malformed)
-        if not _in_project(parsed, only):
-            continue
-        session = by_claude_id.get(parsed.claude_session_id)
-        session_id: str | None = session.id if session else None
-        try:
-            if not parsed.messages:
-                report.empty += 1
-            elif session is not None:
-                added = _merge(store, session, parsed, dry_run)
-                if added:
-                    report.updated.append(session.id)
-                    report.messages_added += added
-                else:
-                    report.unchanged += 1
-            else:
-                if owned is None:
-                    owned = _claude_ids_in_messages(store, sessions)
-                if parsed.claude_session_id in owned:
-                    # An earlier Claude session of a ccsess session (before a regenerate or a branch).
-                    report.unchanged += 1
-                elif dry_run:
-                    report.created.append(parsed.claude_session_id)
-                    report.messages_added += len(parsed.messages)
-                else:
-                    created = _create(store, parsed)
-                    by_claude_id[parsed.claude_session_id] = created
-                    existing.add(created.id)
-                    session_id = created.id
-                    report.created.append(created.id)
-                    report.messages_added += len(parsed.messages)
-                    if parsed.forked_from:
-                        forks.append((created.id, parsed.forked_from))
-        except StoreError as exc:
-            report.problems.append(f"{path}: {exc}")
-            continue
-        if not dry_run:
-            state[str(path)] = [*signature, session_id]
-            changed = True
-    if not dry_run:
-        for session_id, fork in forks:
+    with deferred_sync():
+        for done, path in enumerate(files, 1):
+            if progress is not None:
+                progress(done, len(files), path)
             try:
-                _link_fork(store, session_id, fork, by_claude_id)
+                info = path.stat()
+            except OSError as exc:
+                report.problems.append(f"{path}: {exc.strerror or exc}")
+                continue
+            signature = [info.st_size, info.st_mtime_ns]
+            remembered = state.get(str(path))
+            if remembered and remembered[:2] == signature and (remembered[2] is None or remembered[2] in existing):
+                report.unchanged += 1
+                continue
+            try:
+                parsed = parse_session_file(path)
+            except OSError as exc:
+                report.problems.append(f"{path}: {exc.strerror or exc}")
+                continue
+            report.malformed.extend(parsed.malformed)
+            if not _in_project(parsed, only):
+                continue
+            session_id: str | None = None
+            try:
+                for item in (parsed, *parsed.branches):
+                    found, created = importer.add(item)
+                    if item is parsed:
+                        session_id = found
+                    if created and found and item.forked_from:
+                        forks.append((found, item.forked_from))
             except StoreError as exc:
-                report.problems.append(str(exc))
-        if changed:
-            store.set_setting(STATE_KEY, state)
+                report.problems.append(f"{path}: {exc}")
+                continue
+            if not dry_run:
+                state[str(path)] = [*signature, session_id]
+                changed = True
+        if not dry_run:
+            for session_id, fork in forks:
+                try:
+                    _link_fork(store, session_id, fork, by_claude_id)
+                except StoreError as exc:
+                    report.problems.append(str(exc))
+    if changed and not dry_run:
+        # After the block: the files of the sessions it imported are durable before the import state says so.
+        store.set_setting(STATE_KEY, state)
     return report
 
 
