@@ -41,5 +41,6 @@ def test_imported_session_markdown(imported: Store, claude_id: str) -> None:
 
 def test_ansi_in_compaction_output_is_stripped(imported: Store) -> None:
     session = next(s for s in imported.list_sessions() if s.claude_session_id.startswith("9ed4a5de"))
-    texts = [m.text for m in imported.messages(session.id)]
-    assert "Compacted" in texts
+    commands = [b for m in imported.messages(session.id) for b in m.blocks if b.get("type") == "command"]
+    # The file holds "\x1b[2mCompacted \x1b[22m": the output is kept under its command, without the escapes.
+    assert {"type": "command", "command": "/compact", "output": "Compacted"} in commands

@@ -96,8 +96,32 @@ def test_bash_commands_hung_off_the_first_record_do_not_replace_the_talk(tmp_pat
     ]
     parsed = parse_session_file(write(tmp_path, records))
     assert [m.text for m in parsed.messages] == [
-        "fix the failing test", "Fixed: the fixture path was wrong.", "!uv run pytest", "3 passed"]
+        "fix the failing test", "Fixed: the fixture path was wrong.", "!uv run pytest"]
+    assert parsed.messages[-1].blocks == [{"type": "command", "command": "!uv run pytest", "output": "3 passed"}]
     assert parsed.name() == "fix the failing test"
+
+
+def test_titles_and_ide_context(tmp_path: Path) -> None:
+    opened = ("<ide_opened_file>The user opened the file /work/app/main.py in the IDE. This may or may not be "
+              "related to the current task.</ide_opened_file>")
+    records = [
+        user("c1", None, "<command-name>/context</command-name>\n<command-message>context</command-message>"),
+        user("u1", "c1", [text(opened), text("why does main exit early?")]),
+        reply("a1", "u1", "m1", text("It returns before the loop.")),
+    ]
+    parsed = parse_session_file(write(tmp_path, records))
+    assert parsed.name() == "why does main exit early?"
+    assert parsed.messages[1].text == "[opened /work/app/main.py]\n\nwhy does main exit early?"
+    assert parsed.messages[0].blocks == [{"type": "command", "command": "/context"}]
+    summary = {"type": "summary", "summary": "Early exit in main", "leafUuid": "a1"}
+    assert parse_session_file(write(tmp_path / "s", [summary, *records])).name() == "Early exit in main"
+    titled = [summary, *records, {"type": "custom-title", "customTitle": "main loop", "sessionId": SESSION}]
+    assert parse_session_file(write(tmp_path / "t", titled)).name() == "main loop"
+    only_commands = [dict(records[0], gitBranch="fix/early-exit")]
+    assert parse_session_file(write(tmp_path / "c", only_commands)).name() == "/context on fix/early-exit"
+    reminder = [user("u1", None, "<system-reminder>\ncwd changed to /work/other\n</system-reminder>")]
+    assert parse_session_file(write(tmp_path / "r", reminder)).messages[0].text == (
+        "[reminder: cwd changed to /work/other]")
 
 
 def test_a_file_without_parent_links_is_read_in_order(tmp_path: Path) -> None:

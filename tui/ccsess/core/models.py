@@ -147,6 +147,8 @@ class Message:
                 parts.append(block.get("text", ""))
             elif kind == "tool_result":
                 parts.append(tool_result_text(block))
+            elif kind == "command":
+                parts.append(block.get("command", ""))
         return "\n\n".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:

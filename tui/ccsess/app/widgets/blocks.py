@@ -148,3 +148,17 @@ class ToolResultBlock(Collapsible):
         text = visible_text(tool_result_text(block))
         title = Content.assemble(("↳ ", "$accent"), "Tool result  ", (one_line(text, 50), "$text-muted"))
         super().__init__(Static(Content(text or "(no output)")), title=title, collapsed=True)
+
+
+class CommandBlock(Collapsible):
+    """A ``!`` bash-mode command or a slash command run in Claude Code, its output folded inside."""
+
+    DEFAULT_CSS = """
+    CommandBlock { background: transparent; border-top: none; padding: 0 0 0 1; }
+    """
+
+    def __init__(self, block: dict[str, Any]) -> None:
+        command = visible_text(str(block.get("command", "")))
+        output = visible_text(str(block.get("output") or ""))
+        title = Content.assemble(("$ ", "$accent"), "ran ", (one_line(command, 60), "bold"))
+        super().__init__(Static(Content(output or "(no output)")), title=title, collapsed=True)

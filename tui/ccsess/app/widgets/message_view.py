@@ -17,7 +17,7 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ccsess.app.widgets.blocks import ThinkingBlock, ToolCallView, ToolResultBlock
+from ccsess.app.widgets.blocks import CommandBlock, ThinkingBlock, ToolCallView, ToolResultBlock
 from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.core.models import Message
 from ccsess.core.text import visible_text
@@ -146,6 +146,8 @@ class MessageView(Vertical, can_focus=True):
                 widgets.append(view)
             elif kind == "tool_result":
                 widgets.append(ToolResultBlock(block))
+            elif kind == "command":
+                widgets.append(CommandBlock(block))
             elif kind:
                 widgets.append(Static(Content(f"[{visible_text(str(kind))} block]"), classes="other-block"))
         return widgets

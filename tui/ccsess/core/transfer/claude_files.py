@@ -29,6 +29,11 @@ _SKIP_PREFIXES = tuple(
                  "file-history-snapshot")
 )
 _COMMAND = re.compile(r"<command-name>(.*?)</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S)
+_IDE_TAG = re.compile(r"<(ide_opened_file|ide_selection|system-reminder)>(.*?)</\1>", re.S)
+_OPENED = re.compile(r"opened the file (.+?) in the IDE")
+_SELECTED = re.compile(r"selected the lines (\d+) to (\d+) from (.+?):")
+_NOTE_LINE = re.compile(r"^\[(?:opened|selected|selection|reminder)[^\n]*\]$", re.M)
+_ANY_TAG = re.compile(r"<[^>]*>")
 _BASH_INPUT = re.compile(r"^<bash-input>(.*)</bash-input>$", re.S)
 _BASH_OUTPUT = re.compile(r"^<bash-stdout>(.*?)</bash-stdout>\s*(?:<bash-stderr>(.*?)</bash-stderr>)?$", re.S)
 _LOCAL_OUTPUT = re.compile(r"^<local-command-(?:stdout|stderr)>(.*)</local-command-(?:stdout|stderr)>$", re.S)
@@ -50,17 +55,29 @@ class ParsedSession:
     forked_from: ForkPoint | None = None
     malformed: list[str] = field(default_factory=list)
     summary: str | None = None
+    git_branch: str | None = None
     # Branches the user rewound away from, each a session of its own that forks from this one.
     branches: list[ParsedSession] = field(default_factory=list)
 
     def name(self) -> str:
+        """The custom title, else the newest summary, else the first prompt (commands and IDE notes only if
+        nothing else was typed)."""
         if self.title and self.title.strip():
-            return self.title
-        for message in self.messages:
-            if message.role == "user" and not message.synthetic and message.text.strip():
-                words = message.text.split()
-                name = " ".join(words[:6])
+            return self.title.strip()
+        if self.summary and self.summary.strip():
+            summary = " ".join(self.summary.split())
+            return summary if len(summary) <= 80 else summary[:79] + "…"
+        typed = [m for m in self.messages if m.role == "user" and not m.synthetic]
+        prompts = [_NOTE_LINE.sub("", m.text).strip() for m in typed if not any(
+            b.get("type") == "command" for b in m.blocks)]
+        for text in prompts:
+            if text:
+                name = " ".join(text.split()[:6])
                 return name if len(name) <= 60 else name[:59] + "…"
+        for message in typed:
+            # Only commands were typed: the first one, and the branch it ran on.
+            if message.text.strip():
+                return f"{message.text.strip()[:40]} on {self.git_branch}" if self.git_branch else message.text.strip()
         return f"claude {self.claude_session_id[:8]}"
 
     def totals(self) -> Totals:
@@ -111,6 +128,32 @@ def _clean_block(block: dict[str, Any]) -> dict[str, Any]:
         source = block.get("source") if isinstance(block.get("source"), dict) else {}
         return {"type": "image", "source": {k: v for k, v in source.items() if k != "data"}}
     return {"type": str(kind)}
+
+
+def _command(line: str) -> dict[str, Any]:
+    """A ``!`` bash-mode command or a slash command; its output, when the file has it, goes in ``output``."""
+    return {"type": "command", "command": plain_text(line)}
+
+
+def _ide_note(match: re.Match[str]) -> str:
+    tag, body = match.group(1), match.group(2)
+    if tag == "ide_opened_file":
+        found = _OPENED.search(body)
+        return f"[opened {found.group(1)}]" if found else "[opened a file]"
+    if tag == "ide_selection":
+        found = _SELECTED.search(body)
+        return f"[selected lines {found.group(1)}-{found.group(2)} of {found.group(3)}]" if found else "[selection]"
+    reminder = " ".join(_ANY_TAG.sub("", body).split())
+    return f"[reminder: {reminder[:117] + '…' if len(reminder) > 118 else reminder}]" if reminder else ""
+
+
+def _with_ide_notes(block: dict[str, Any]) -> dict[str, Any] | None:
+    """A text block with the IDE's context tags made short notes and system reminders left out; None if
+    nothing is left."""
+    if block.get("type") != "text" or "<" not in block.get("text", ""):
+        return block
+    text = _IDE_TAG.sub(_ide_note, block["text"]).strip()
+    return _text(text) if text else None
 
 
 class _Converter:
@@ -183,23 +226,30 @@ class _Converter:
             return
         bash = _BASH_INPUT.match(stripped)
         if bash:
-            self._emit(record, "user", [_text("!" + bash.group(1).strip())])
+            self._emit(record, "user", [_command("!" + bash.group(1).strip())])
             return
         output = _LOCAL_OUTPUT.match(stripped) or _BASH_OUTPUT.match(stripped)
         if output:
             shown = plain_text("\n".join(part for part in output.groups() if part and part.strip())).strip()
-            if shown:
+            previous = self.messages[-1] if self.messages else None
+            ran = previous.blocks[-1] if previous and previous.blocks else {}
+            if ran.get("type") == "command" and "output" not in ran:
+                ran["output"] = shown
+            elif shown:
                 self._emit(record, "system", [_text(shown)], synthetic=True)
             return
         command = _COMMAND.search(stripped) if stripped.startswith("<command-") else None
         if command:
             line = " ".join(part for part in (command.group(1).strip(), (command.group(2) or "").strip()) if part)
-            self._emit(record, "user", [_text(line)])
+            self._emit(record, "user", [_command(line)])
             return
         if isinstance(content, list):
             blocks = [_clean_block(b) for b in content if isinstance(b, dict) and b.get("type") in ("text", "image")]
         else:
             blocks = [_text(text)]
+        blocks = [b for b in (_with_ide_notes(b) for b in blocks) if b is not None]
+        if not blocks:
+            return
         synthetic = bool(record.get("isSynthetic") or record.get("isCompactSummary"))
         self._emit(record, "user", blocks, synthetic=synthetic)
 
@@ -275,6 +325,8 @@ def _fill(parsed: ParsedSession, chain: list[dict[str, Any]]) -> None:
     parsed.messages = converter.messages
     if chain:
         parsed.project = str(chain[0].get("cwd") or "")
+        parsed.git_branch = next((r["gitBranch"] for r in chain if isinstance(r.get("gitBranch"), str)
+                                  and r["gitBranch"] not in ("", "HEAD")), None)
         parsed.started = _timestamp(chain[0])
         parsed.last_active = max(_timestamp(chain[-1]), parsed.started)
     for record in reversed(chain):

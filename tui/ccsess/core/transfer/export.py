@@ -166,6 +166,10 @@ def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]],
         return details(_tool_heading(block), body)
     if kind == "tool_result":
         return details("Tool result", _result_section(block))
+    if kind == "command":
+        ran = f"Ran {inline_code(str(block.get('command', '')))}"
+        output = plain_text(str(block.get("output") or ""))
+        return details(ran, fenced(output)) if output else ran
     if kind == "image":
         return "*[image not included]*"
     return f"*[{escape_inline(str(kind))} block not included]*"
