@@ -185,3 +185,20 @@ def test_a_rewound_branch_is_kept_as_a_branch_session(tmp_path: Path, data_dir: 
     assert "rewound branch" in branch.name
     again = import_sessions(store, tmp_path)
     assert (again.created, again.messages_added) == ([], 0)
+
+
+def test_cost_is_estimated_from_usage_with_the_price_table(tmp_path: Path, data_dir: Path) -> None:
+    records = parallel_calls(True)
+    records[-1]["message"]["usage"] = {"input_tokens": 1000, "output_tokens": 2000,
+                                       "cache_creation_input_tokens": 4000, "cache_read_input_tokens": 8000}
+    records.append(reply("a6", "a5", "msg_new", text("…")))
+    records[-1]["message"]["model"] = "claude-future-9"
+    write(tmp_path, records)
+    store = Store(data_dir)
+    import_sessions(store, tmp_path)
+    totals = store.list_sessions()[0].totals
+    # msg_par (10 in, 5 out) at Sonnet 4.5's $3/$15 per million, msg_end with cache writes ($3.75) and reads ($0.30).
+    expected = (10 * 3 + 5 * 15 + 1000 * 3 + 2000 * 15 + 4000 * 3.75 + 8000 * 0.30) / 1e6
+    assert abs(totals.cost_usd - expected) < 1e-9
+    assert totals.cost_estimated and totals.unpriced_models == ["claude-future-9"]
+    assert totals.cost_label() == f"≈${expected:.4f} (estimated; no price for claude-future-9)"

@@ -122,6 +122,7 @@ def session_json(s: Session) -> dict[str, Any]:
         "parent_id": s.parent_id,
         "fork_point": None if s.fork_point is None else vars(s.fork_point).copy(),
         "cost_usd": round(s.totals.cost_usd, 6),
+        "cost_estimated": s.totals.cost_estimated,
         "input_tokens": s.totals.input_tokens,
         "output_tokens": s.totals.output_tokens,
         "turns": s.totals.turns,
@@ -225,7 +226,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         ("last active", f"{iso(session.last_active)} ({relative_time(session.last_active, spoken=True)})"),
         ("claude session", session.claude_session_id or "-"),
         ("parent", session.parent_id or "-"),
-        ("cost", f"${t.cost_usd:.4f}"),
+        ("cost", t.cost_label()),
         ("tokens", f"{t.input_tokens} in, {t.output_tokens} out, {_plural(t.turns, 'turn')}"),
         ("events", str(len(events))),
     ]

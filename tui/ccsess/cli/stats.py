@@ -27,7 +27,8 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     ctx.out(
         f"{_plural(data['sessions'], 'session')}, {_plural(data['messages'], 'message')}, "
-        f"${data['cost_usd']:.4f}, {data['input_tokens']} input + {data['output_tokens']} output tokens, "
+        f"${data['cost_usd']:.4f}{_estimated(data)}, "
+        f"{data['input_tokens']} input + {data['output_tokens']} output tokens, "
         f"{_plural(data['turns'], 'turn')} ({data['average_turns']:g} per session, "
         f"{data['error_share']:.0%} ended in an error)"
     )
@@ -45,3 +46,8 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     for row in bar_chart(days):
         ctx.out("  " + row)
     return 0
+
+
+def _estimated(group: dict) -> str:
+    share = group.get("estimated_cost_usd") or 0.0
+    return f" (≈${share:.4f} of it estimated from token usage)" if share else ""

@@ -43,6 +43,17 @@ class Totals:
     input_tokens: int = 0
     output_tokens: int = 0
     turns: int = 0
+    # Set when the cost was worked out from token usage and the price table (imported sessions), not reported by
+    # claude; models with no price there are named, their tokens not counted in the cost.
+    cost_estimated: bool = False
+    unpriced_models: list[str] = field(default_factory=list)
+
+    def cost_label(self) -> str:
+        """The cost for people: ``$0.1234``, ``≈$0.1234 (estimated)``, or what is unknown."""
+        if not self.cost_estimated:
+            return f"${self.cost_usd:.4f}"
+        unknown = f"; no price for {', '.join(self.unpriced_models)}" if self.unpriced_models else ""
+        return f"≈${self.cost_usd:.4f} (estimated{unknown})"
 
 
 @dataclass

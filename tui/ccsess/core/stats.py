@@ -19,13 +19,16 @@ DAYS = 30
 
 
 def _group() -> dict[str, Any]:
-    return {"sessions": 0, "messages": 0, "cost_usd": 0.0, "input_tokens": 0, "output_tokens": 0, "turns": 0}
+    return {"sessions": 0, "messages": 0, "cost_usd": 0.0, "estimated_cost_usd": 0.0, "input_tokens": 0,
+            "output_tokens": 0, "turns": 0}
 
 
 def _add(group: dict[str, Any], s: Session) -> None:
     group["sessions"] += 1
     group["messages"] += s.message_count
     group["cost_usd"] = round(group["cost_usd"] + s.totals.cost_usd, 6)
+    if s.totals.cost_estimated:
+        group["estimated_cost_usd"] = round(group["estimated_cost_usd"] + s.totals.cost_usd, 6)
     group["input_tokens"] += s.totals.input_tokens
     group["output_tokens"] += s.totals.output_tokens
     group["turns"] += s.totals.turns

@@ -198,7 +198,7 @@ class LiveScreen(Screen):
             permission_mode=session.permission_mode,
             state=state,
             detail=detail,
-            cost_usd=session.totals.cost_usd,
+            cost=session.totals.cost_label(),
             input_tokens=session.totals.input_tokens,
             output_tokens=session.totals.output_tokens,
             session_name=session.name,

@@ -37,7 +37,10 @@ class StatsScreen(ModalScreen):
             yield Label("Statistics", classes="dialog-title")
             yield Static(Content(
                 f"{data['sessions']} sessions, {data['turns']} turns ({data['average_turns']:g} per session), "
-                f"${data['cost_usd']:.4f}; {data['error_share']:.0%} of turns ended in an error"), classes="dialog-text")
+                f"${data['cost_usd']:.4f}"
+                + (f" (≈${data['estimated_cost_usd']:.4f} estimated from token usage)"
+                   if data.get("estimated_cost_usd") else "")
+                + f"; {data['error_share']:.0%} of turns ended in an error"), classes="dialog-text")
             yield Static(Content("  ".join(f"{one_line(name, 12)} {group['sessions']}" for name, group in statuses)),
                          classes="dialog-text")
             yield Static(Content(f"Cost per day, last {len(days)} days (highest ${top:.4f})"), classes="field-label")

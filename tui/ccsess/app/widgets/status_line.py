@@ -29,7 +29,7 @@ class StatusInfo:
     permission_mode: str = "default"
     state: str = "cold"
     detail: str = ""
-    cost_usd: float = 0.0
+    cost: str = "$0.0000"
     input_tokens: int = 0
     output_tokens: int = 0
     session_name: str = ""
@@ -60,7 +60,7 @@ class StatusLine(Static):
             *(("⎇ ", "$text-muted"), (visible_text(info.branch), "$text"),
               (f" {info.changed_files} changed" if info.changed_files else "", "$text-warning"),
               (" │ ", "$panel-lighten-2")) if info.branch else (),
-            (f"${info.cost_usd:.4f}", "$text"),
+            (info.cost, "$text"),
             (" │ ", "$panel-lighten-2"),
             (f"{format_tokens(info.input_tokens)} in · {format_tokens(info.output_tokens)} out", "$text"),
 

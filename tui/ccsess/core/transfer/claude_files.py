@@ -19,6 +19,7 @@ from ccsess.core.claude.protocol import INTERRUPT_MARKERS
 from ccsess.core.transfer.claude_records import (QueueReader, conversation, linked, queued_prompt, rewound,
                                                   user_text)
 from ccsess.core.models import ForkPoint, Message, Totals, new_id
+from ccsess.core.prices import estimate
 from ccsess.core.text import plain_text
 
 _CONVERSATION = ("user", "assistant", "system", "attachment")
@@ -82,6 +83,18 @@ class ParsedSession:
 
     def totals(self) -> Totals:
         totals = Totals(cost_usd=float(self.cost_usd or 0.0))
+        if not totals.cost_usd:
+            # Claude Code's files carry token usage but (mostly) no cost: estimate it from the price table.
+            totals.cost_estimated = True
+            unpriced: set[str] = set()
+            for message in self.messages:
+                if message.role == "assistant" and message.usage and message.model:
+                    cost = estimate(message.model, message.usage)
+                    if cost is None:
+                        unpriced.add(message.model)
+                    else:
+                        totals.cost_usd += cost
+            totals.unpriced_models = sorted(unpriced)
         for message in self.messages:
             if message.role == "user" and not message.synthetic:
                 totals.turns += 1

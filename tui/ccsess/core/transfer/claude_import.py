@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +99,12 @@ def _merge(store: SessionStore, session: Session, parsed: ParsedSession, dry_run
         store.put_message(session.id, message)
     if added:
         store.append_messages(session.id, added)
-    found = parsed.totals()
-    totals = Totals(*(max(a, b) for a, b in zip(astuple(session.totals), astuple(found))))
+    found, had = parsed.totals(), session.totals
+    totals = Totals(cost_usd=max(had.cost_usd, found.cost_usd),
+                    input_tokens=max(had.input_tokens, found.input_tokens),
+                    output_tokens=max(had.output_tokens, found.output_tokens), turns=max(had.turns, found.turns),
+                    cost_estimated=found.cost_estimated if found.cost_usd >= had.cost_usd else had.cost_estimated,
+                    unpriced_models=sorted(set(had.unpriced_models) | set(found.unpriced_models)))
     store.update_session(
         session.id,
         last_active=max(parsed.last_active, session.last_active),

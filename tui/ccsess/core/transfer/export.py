@@ -81,7 +81,7 @@ def _metadata(session: Session, messages: Sequence[Message], parent_name: str | 
     lines.append(f"- **Updated:** {format_time(session.updated)}")
     lines.append(f"- **Turns:** {totals.turns or prompts}")
     lines.append(
-        f"- **Cost:** ${totals.cost_usd:.4f} ({totals.input_tokens:,} input tokens, "
+        f"- **Cost:** {totals.cost_label()} ({totals.input_tokens:,} input tokens, "
         f"{totals.output_tokens:,} output tokens)"
     )
     if session.parent_id:
