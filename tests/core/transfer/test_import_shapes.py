@@ -202,3 +202,32 @@ def test_cost_is_estimated_from_usage_with_the_price_table(tmp_path: Path, data_
     assert abs(totals.cost_usd - expected) < 1e-9
     assert totals.cost_estimated and totals.unpriced_models == ["claude-future-9"]
     assert totals.cost_label() == f"≈${expected:.4f} (estimated; no price for claude-future-9)"
+
+
+def test_subagent_transcripts_nest_under_the_call_that_ran_them(tmp_path: Path) -> None:
+    task = {"type": "tool_use", "id": "task1", "name": "Task",
+            "input": {"description": "survey", "prompt": "List the modules"}}
+    records = [
+        user("u1", None, "survey the repo"),
+        reply("a1", "u1", "m1", task),
+        user("r1", "a1", [{"type": "tool_result", "tool_use_id": "task1", "content": "Two modules."}],
+             toolUseResult={"status": "completed", "agentId": "a7f3"}),
+        reply("a2", "r1", "m2", text("The repo has two modules.")),
+    ]
+    path = write(tmp_path, records)
+    agent = [dict(user("s1", None, "List the modules"), isSidechain=True, agentId="a7f3"),
+             dict(reply("s2", "s1", "sm1", call("st1", "ls")), isSidechain=True),
+             dict(result("s3", "s2", "st1", "app.py\ncli.py"), isSidechain=True),
+             dict(reply("s4", "s3", "sm2", text("Two modules.")), isSidechain=True)]
+    for layout in (path.with_suffix("") / "subagents", path.parent):
+        layout.mkdir(parents=True, exist_ok=True)
+        (layout / "agent-a7f3.jsonl").write_text("".join(json.dumps(r) + "\n" for r in agent))
+        parsed = parse_session_file(path)
+        steps = [m for m in parsed.messages if m.parent_tool_use_id == "task1"]
+        assert [m.text for m in steps] == ["", "app.py\ncli.py", "Two modules."]
+        assert tool_ids(steps, "tool_use", "id") == {"st1"}
+        # Steps come before the call's result, as they do live; the main conversation is unchanged around them.
+        main = [m for m in parsed.messages if not m.parent_tool_use_id]
+        assert [m.role for m in main] == ["user", "assistant", "tool", "assistant"]
+        assert parsed.messages.index(steps[-1]) < parsed.messages.index(main[2])
+        (layout / "agent-a7f3.jsonl").unlink()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -172,9 +173,11 @@ def _with_ide_notes(block: dict[str, Any]) -> dict[str, Any] | None:
 class _Converter:
     """Turns the records of one chain, oldest first, into ccsess messages."""
 
-    def __init__(self, claude_session_id: str) -> None:
+    def __init__(self, claude_session_id: str, subagent: Callable[[str], list[dict[str, Any]]] | None = None) -> None:
         self.claude_session_id = claude_session_id
         self.messages: list[Message] = []
+        # The records of a subagent's own transcript, by its agent id.
+        self._subagent = subagent
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -188,6 +191,19 @@ class _Converter:
             self._emit(record, "user", [_text(record["text"])])
         elif kind == "attachment" and (prompt := queued_prompt(record)) is not None:
             self._emit(record, "user", [_text(prompt)])
+
+    def _steps(self, records: list[dict[str, Any]], tool_use_id: str) -> None:
+        """A subagent's transcript, stored as the steps of the call that ran it (as live subagents are); its
+        first prompt is the call's own input."""
+        steps = _Converter(self.claude_session_id)
+        for record in records:
+            steps.add(record)
+        messages = steps.messages
+        if messages and messages[0].role == "user":
+            messages = messages[1:]
+        for message in messages:
+            message.parent_tool_use_id = tool_use_id
+        self.messages.extend(messages)
 
     def _emit(self, record: dict[str, Any], role: str, blocks: list[dict[str, Any]], **flags: Any) -> Message:
         message = Message(
@@ -226,6 +242,10 @@ class _Converter:
         content = record["message"].get("content")
         if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
             results = [_clean_block(b) for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+            agent = record.get("toolUseResult", {}).get("agentId") if isinstance(record.get("toolUseResult"), dict) \
+                else None
+            if agent and self._subagent is not None and len(results) == 1:
+                self._steps(self._subagent(str(agent)), str(results[0]["tool_use_id"]))
             self._emit(record, "tool", results, error=any(b["is_error"] for b in results))
             return
         text = user_text(content)
@@ -318,7 +338,7 @@ def parse_session_file(path: Path) -> ParsedSession:
     if not order:
         return parsed
     main = conversation(records, order)
-    _fill(parsed, main)
+    _fill(parsed, main, lambda agent: _subagent_records(path, agent))
     if linked(records):
         on_main = {record["uuid"] for record in main}
         for leaf, fork in rewound(records, order, on_main):
@@ -331,8 +351,32 @@ def parse_session_file(path: Path) -> ParsedSession:
     return parsed
 
 
-def _fill(parsed: ParsedSession, chain: list[dict[str, Any]]) -> None:
-    converter = _Converter(parsed.claude_session_id.split("/")[0])
+def _subagent_records(path: Path, agent: str) -> list[dict[str, Any]]:
+    """The records of subagent ``agent`` of the session file ``path``, in file order: from
+    ``<session>/subagents/agent-<id>.jsonl`` (2.1) or ``agent-<id>.jsonl`` beside the session (2.0)."""
+    if not re.fullmatch(r"[\w-]+", agent):
+        return []
+    for candidate in (path.with_suffix("") / "subagents" / f"agent-{agent}.jsonl", path.parent / f"agent-{agent}.jsonl"):
+        try:
+            lines = candidate.read_bytes().splitlines()
+        except OSError:
+            continue
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("type") in ("user", "assistant") \
+                    and isinstance(record.get("message"), dict):
+                records.append(record)
+        return records
+    return []
+
+
+def _fill(parsed: ParsedSession, chain: list[dict[str, Any]],
+          subagent: Callable[[str], list[dict[str, Any]]] | None = None) -> None:
+    converter = _Converter(parsed.claude_session_id.split("/")[0], subagent)
     for record in chain:
         converter.add(record)
     parsed.messages = converter.messages
