@@ -4,6 +4,7 @@ branches the user rewound away from. The records are written here, in the shapes
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,36 @@ def test_subagent_transcripts_nest_under_the_call_that_ran_them(tmp_path: Path) 
         assert [m.role for m in main] == ["user", "assistant", "tool", "assistant"]
         assert parsed.messages.index(steps[-1]) < parsed.messages.index(main[2])
         (layout / "agent-a7f3.jsonl").unlink()
+
+
+def test_images_are_stored_once_and_exported_beside_markdown_or_inline_in_json(tmp_path: Path,
+                                                                               data_dir: Path) -> None:
+    from ccsess.core.transfer.export import export_session, export_to_file
+
+    picture = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8).decode()
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": picture}}
+    records = [
+        user("u1", None, [image, text("what is on this screenshot?")]),
+        reply("a1", "u1", "m1", {"type": "tool_use", "id": "rd", "name": "Read", "input": {"file_path": "s.png"}}),
+        user("r1", "a1", [{"type": "tool_result", "tool_use_id": "rd", "content": [image]}]),
+        reply("a2", "r1", "m2", text("A login form.")),
+    ]
+    write(tmp_path / "projects", records)
+    store = Store(data_dir)
+    import_sessions(store, tmp_path / "projects")
+    session = store.list_sessions()[0]
+    files = list((data_dir / "images").iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == base64.b64decode(picture)
+    prompt = store.messages(session.id)[0]
+    assert prompt.blocks[0]["source"] == {"type": "stored", "media_type": "image/png",
+                                          "sha256": files[0].stem, "bytes": 2056}
+    assert "data" not in json.dumps([m.to_dict() for m in store.messages(session.id)])
+    assert "*\\[image: image/png, 2 KB\\]*" in export_session(store, session.id)
+
+    (tmp_path / "out").mkdir()
+    markdown = export_to_file(store, session.id, tmp_path / "out" / "shot.md").read_text()
+    assert f"![image: image/png, 2 KB](shot_images/{files[0].name})" in markdown
+    assert (tmp_path / "out" / "shot_images" / files[0].name).read_bytes() == files[0].read_bytes()
+    exported = json.loads(export_session(store, session.id, "json"))
+    assert exported["messages"][0]["blocks"][0]["source"] == image["source"]
+    assert exported["messages"][2]["blocks"][0]["content"][0]["source"] == image["source"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ccsess.cli.context import Context
-from ccsess.core.transfer.export import BRANCHES, FORMATS, ExportError, export_session, write_export
+from ccsess.core.transfer.export import BRANCHES, FORMATS, ExportError, export_session, export_to_file
 from ccsess.core.text import plain_text
 
 PROGRESS_MIN_FILES = 20
@@ -51,11 +51,11 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     session = ctx.store.resolve(args.ref)
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "md")
     try:
-        text = export_session(ctx.store, session.id, fmt=fmt, branch=args.branch)
         if args.output:
-            path = write_export(text, Path(args.output))
+            path = export_to_file(ctx.store, session.id, Path(args.output), fmt, args.branch)
             ctx.err(f"wrote {session.name} ({session.id}) to {path}")
         else:
+            text = export_session(ctx.store, session.id, fmt=fmt, branch=args.branch)
             ctx.stdout.write(text)
             ctx.stdout.flush()
     except ExportError as exc:

@@ -208,5 +208,17 @@ def tool_result_text(block: dict[str, Any]) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+        return "\n".join(image_label(part.get("source")) if part.get("type") == "image" else part.get("text", "")
+                         for part in content if isinstance(part, dict))
     return ""
+
+
+def image_label(source: Any) -> str:
+    """``[image: image/png, 12 KB]``: what an image is, for places that cannot show it."""
+    source = source if isinstance(source, dict) else {}
+    size = source.get("bytes")
+    if not isinstance(size, int) and isinstance(source.get("data"), str):
+        size = len(source["data"]) * 3 // 4
+    shown = f", {size / 1024:.0f} KB" if isinstance(size, int) and size >= 1024 else (
+        f", {size} bytes" if isinstance(size, int) else "")
+    return f"[image: {source.get('media_type') or 'unknown type'}{shown}]"

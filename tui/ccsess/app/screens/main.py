@@ -258,12 +258,12 @@ class MainScreen(LiveScreen):
             return
 
         def chosen(path: str | None) -> None:
-            from ccsess.core.transfer.export import ExportError, export_session, write_export
+            from ccsess.core.transfer.export import ExportError, export_to_file
 
             if not path:
                 return
             try:
-                written = write_export(export_session(self.app.store, sid, "md"), os.path.expanduser(path))
+                written = export_to_file(self.app.store, sid, path)
             except (ExportError, StoreError) as error:
                 self.app.report_error("Export failed", error)
                 return

@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from ccsess.app.widgets.blocks import CommandBlock, ThinkingBlock, ToolCallView, ToolResultBlock
 from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
-from ccsess.core.models import Message
+from ccsess.core.models import Message, image_label
 from ccsess.core.text import visible_text
 
 
@@ -148,6 +148,8 @@ class MessageView(Vertical, can_focus=True):
                 widgets.append(ToolResultBlock(block))
             elif kind == "command":
                 widgets.append(CommandBlock(block))
+            elif kind == "image":
+                widgets.append(Static(Content(visible_text(image_label(block.get("source")))), classes="other-block"))
             elif kind:
                 widgets.append(Static(Content(f"[{visible_text(str(kind))} block]"), classes="other-block"))
         return widgets

@@ -139,8 +139,9 @@ def _clean_block(block: dict[str, Any]) -> dict[str, Any]:
         return {"type": "tool_result", "tool_use_id": block.get("tool_use_id"), "content": content,
                 "is_error": bool(block.get("is_error"))}
     if kind == "image":
+        # The data stays until the importer stores it as a file (``store.images``).
         source = block.get("source") if isinstance(block.get("source"), dict) else {}
-        return {"type": "image", "source": {k: v for k, v in source.items() if k != "data"}}
+        return {"type": "image", "source": dict(source)}
     return {"type": str(kind)}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccsess import __version__
-from ccsess.core.atomic import atomic_write_text
+from ccsess.core.atomic import atomic_write_bytes, atomic_write_text
 from ccsess.core.transfer.markdown import (
     details,
     escape_inline,
@@ -21,7 +21,8 @@ from ccsess.core.transfer.markdown import (
     pretty_json,
     safe_markdown,
 )
-from ccsess.core.models import Event, Message, Session, tool_result_text
+from ccsess.core.models import Event, Message, Session, image_label, tool_result_text
+from ccsess.core.store.images import extension, image_blocks, image_path, inline_images
 from ccsess.core.claude.asks import PLAN_TOOL, QUESTION_TOOL, answers_in_result, read_questions
 from ccsess.core.errors import GitError, StoreError
 from ccsess.core.text import plain_text, step_lines, tool_summary
@@ -106,11 +107,7 @@ def _result_section(result: dict[str, Any] | None) -> str:
         return "No result was recorded."
     label = "Result (error):" if result.get("is_error") else "Result:"
     text = plain_text(tool_result_text(result))
-    images = sum(
-        1 for part in result.get("content") or [] if isinstance(part, dict) and part.get("type") == "image"
-    ) if isinstance(result.get("content"), list) else 0
-    note = f"\n\n*{images} image(s) not included.*" if images else ""
-    return f"{label}\n\n{fenced(text)}{note}"
+    return f"{label}\n\n{fenced(text)}"
 
 
 def _question_section(block: dict[str, Any], result: dict[str, Any] | None) -> str:
@@ -146,7 +143,7 @@ def _steps_section(steps: list[Message]) -> str:
 
 
 def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]],
-                  steps: dict[str, list[Message]] | None = None) -> str:
+                  steps: dict[str, list[Message]] | None = None, image_dir: str | None = None) -> str:
     kind = block.get("type")
     if kind == "text":
         return safe_markdown(str(block.get("text", "")))
@@ -171,7 +168,12 @@ def _render_block(block: dict[str, Any], results: dict[str, dict[str, Any]],
         output = plain_text(str(block.get("output") or ""))
         return details(ran, fenced(output)) if output else ran
     if kind == "image":
-        return "*[image not included]*"
+        source = block.get("source") if isinstance(block.get("source"), dict) else {}
+        label = image_label(source)
+        if image_dir and source.get("type") == "stored" and str(source.get("sha256", "")).isalnum():
+            name = f"{source['sha256']}.{extension(str(source.get('media_type', '')))}"
+            return f"![{escape_inline(label[1:-1])}]({image_dir}/{name})"
+        return f"*{escape_inline(label)}*"
     return f"*[{escape_inline(str(kind))} block not included]*"
 
 
@@ -204,8 +206,9 @@ def render_markdown(
     version_messages: Sequence[Message] | None = None,
     parent_name: str | None = None,
     files_changed: dict[str, list[Any]] | None = None,
+    image_dir: str | None = None,
 ) -> str:
-    """The session as a Markdown document.
+    """The session as a Markdown document; images link to ``image_dir/<sha256>.<ext>`` when it is given.
 
     ``messages`` are rendered in order. ``version_messages`` (every stored version) lets headings of regenerated
     turns say "version 2 of 3" when ``messages`` hold only the chosen ones.
@@ -247,7 +250,7 @@ def render_markdown(
         ]
         if message.blocks and not blocks:
             continue
-        body = [_render_block(block, results, steps) for block in blocks]
+        body = [_render_block(block, results, steps, image_dir) for block in blocks]
         body = [part for part in body if part]
         if message.error:
             body.insert(0, "> **Error:** Claude Code reported this request as failed.")
@@ -292,13 +295,18 @@ def turn_changes(store: SessionStore, session_id: str) -> dict[str, list[Any]]:
         files.close()
 
 
-def _record(item: Message | Event) -> dict[str, Any]:
-    """The stored fields of a message or event; a shallow read, as ``to_dict`` copies every block."""
-    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+def _record(item: Message | Event, data_dir: Path | None = None) -> dict[str, Any]:
+    """The stored fields of a message or event; a shallow read, as ``to_dict`` copies every block. A message's
+    stored images come back as base64 data when ``data_dir`` is given."""
+    record = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    if data_dir is not None and isinstance(item, Message) and any(True for _ in image_blocks(item.blocks)):
+        record["blocks"] = inline_images(data_dir, item.blocks)
+    return record
 
 
 def render_json(
-    session: Session, messages: Sequence[Message], events: Sequence[Event], *, branch: str = "current"
+    session: Session, messages: Sequence[Message], events: Sequence[Event], *, branch: str = "current",
+    data_dir: Path | None = None,
 ) -> str:
     """The session, its messages and its events as stored, under stable, sorted keys.
 
@@ -312,7 +320,7 @@ def render_json(
     def listing(items: Sequence[Message] | Sequence[Event]) -> str:
         if not items:
             return "[]"
-        return "[\n    " + ",\n    ".join(one_line(_record(item)) for item in items) + "\n  ]"
+        return "[\n    " + ",\n    ".join(one_line(_record(item, data_dir)) for item in items) + "\n  ]"
 
     parts = {
         "branch": one_line(branch),
@@ -327,7 +335,8 @@ def render_json(
     return _UNSAFE_JSON_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch: str = "current") -> str:
+def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch: str = "current",
+                   image_dir: str | None = None) -> str:
     """Render one session; logs an ``export`` event on it."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
@@ -341,7 +350,7 @@ def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch
         regenerated = any(m.version_group for m in messages)
         every_version = store.messages(session_id, all_versions=True) if regenerated else messages
     if fmt == "json":
-        text = render_json(session, messages, store.events(session_id), branch=branch)
+        text = render_json(session, messages, store.events(session_id), branch=branch, data_dir=store.data_dir)
     else:
         parent_name = None
         if session.parent_id:
@@ -356,6 +365,7 @@ def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch
             version_messages=every_version,
             parent_name=parent_name,
             files_changed=turn_changes(store, session_id),
+            image_dir=image_dir,
         )
     try:
         store.add_event(
@@ -382,3 +392,27 @@ def write_export(text: str, path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target
+
+
+def export_to_file(store: SessionStore, session_id: str, path: str | os.PathLike[str], fmt: str = "md",
+                   branch: str = "current") -> Path:
+    """Export one session to ``path``; a Markdown file's images are written beside it in ``<name>_images/``
+    (JSON carries them inline)."""
+    target = Path(path).expanduser()
+    image_dir = f"{target.stem}_images" if fmt == "md" else None
+    text = export_session(store, session_id, fmt, branch, image_dir=image_dir)
+    written = write_export(text, target)
+    if image_dir:
+        for message in store.messages(session_id, all_versions=branch == "all"):
+            for block in image_blocks(message.blocks):
+                source = image_path(store.data_dir, block.get("source") or {})
+                if source is None or not source.exists():
+                    continue
+                copy = target.parent / image_dir / source.name
+                try:
+                    if not copy.exists():
+                        copy.parent.mkdir(mode=0o700, exist_ok=True)
+                        atomic_write_bytes(copy, source.read_bytes())
+                except OSError as exc:
+                    raise ExportError(f"cannot write {copy}: {exc.strerror or exc}") from None
+    return written
