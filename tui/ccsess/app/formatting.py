@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-
 
 
 def short_path(path: str) -> str:
@@ -25,7 +23,3 @@ def format_tokens(count: int) -> str:
     return str(count)
 
 
-def slug(text: str, fallback: str = "session") -> str:
-    """A file-name friendly form of a session name."""
-    value = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip()).strip("-.").lower()
-    return value[:60] or fallback

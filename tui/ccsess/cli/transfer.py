@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,21 @@ MALFORMED_SHOWN = 20
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("export", help="write a session as Markdown or JSON")
-    p.add_argument("ref", metavar="ID|NAME", help="session id, unique id prefix or name")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p = subparsers.add_parser("export", help="write a session (or all of them) as Markdown or JSON")
+    p.add_argument("ref", metavar="ID|NAME", nargs="?", help="session id, unique id prefix or name")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output (a folder "
+                   "with --all)")
+    p.add_argument("--all", action="store_true", help="every session, one file each, into the -o folder")
+    p.add_argument("--project", metavar="DIR", help="with --all: only sessions started in DIR or below it")
     p.add_argument("--format", choices=FORMATS, help="md (default) or json; a .json FILE implies json")
     p.add_argument("--branch", choices=BRANCHES, default="current",
                    help="current: the chosen version of each regenerated reply; all: every version")
     p.set_defaults(func=cmd_export)
 
-    p = subparsers.add_parser("import", help="import Claude Code's sessions (~/.claude/projects)")
+    p = subparsers.add_parser("import", help="import Claude Code's sessions (~/.claude/projects), or restore "
+                              "ccsess JSON exports")
+    p.add_argument("path", nargs="?", metavar="FILE.json|DIR|-",
+                   help="restore ccsess JSON exports: a file, a folder of them, or - for standard input")
     p.add_argument("--from", dest="source", metavar="DIR", help="folder of Claude Code project folders")
     p.add_argument("--project", metavar="DIR", help="only sessions started in DIR or below it")
     p.add_argument("--dry-run", action="store_true", help="report what would be imported, write nothing")
@@ -48,6 +55,11 @@ def _positive(text: str) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    if args.all or args.project:
+        return _export_all(args, ctx)
+    if not args.ref:
+        ctx.err("name a session to export, or use --all -o DIR")
+        return 2
     session = ctx.store.resolve(args.ref)
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "md")
     try:
@@ -64,7 +76,55 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _export_all(args: argparse.Namespace, ctx: Context) -> int:
+    from ccsess.core.transfer.archive import export_all
+
+    if args.ref or not args.output:
+        ctx.err("--all writes every session into a folder: ccsess export --all -o DIR [--project DIR]")
+        return 2
+    stream = ctx.stderr
+    tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def progress(done: int, total: int) -> None:
+        stream.write(f"\rexporting sessions: {done}/{total}")
+        stream.flush()
+
+    try:
+        written = export_all(ctx.store, args.output, args.format or "md", args.project, progress if tty else None)
+    except ExportError as exc:
+        if tty:
+            stream.write("\n")
+        ctx.err(str(exc))
+        return 1
+    if tty and written:
+        stream.write("\n")
+    ctx.err(f"wrote {len(written)} sessions to {Path(args.output).expanduser()}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, ctx: Context) -> int:
+    from ccsess.core.transfer.archive import documents_at, restore
+
+    try:
+        documents = documents_at(args.path, sys.stdin.read)
+    except ValueError as exc:
+        ctx.err(str(exc))
+        return 1
+    if not documents:
+        ctx.err(f"no JSON exports in {args.path}")
+        return 1
+    report = restore(ctx.store, documents)
+    for line in report.copies:
+        ctx.err(plain_text(line))
+    for problem in report.problems:
+        ctx.err(f"could not restore {plain_text(problem)}")
+    ctx.out(report.summary())
+    return 1 if report.problems else 0
+
+
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    if args.path:
+        return _restore(args, ctx)
     stream = ctx.stderr
     shown = False
 

@@ -140,3 +140,9 @@ def clean_name(name: str, *, allow_empty: bool = False) -> str:
     if not text and not allow_empty:
         raise InvalidName("a session name cannot be empty")
     return text
+
+
+def slug(text: str, fallback: str = "session") -> str:
+    """A file-name friendly form of a session name."""
+    value = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip()).strip("-.").lower()
+    return value[:60] or fallback

@@ -18,14 +18,14 @@ from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.screens import files as file_actions
 from ccsess.app.screens import session_admin
 from ccsess.app.screens.slash import SlashCommands
-from ccsess.app.formatting import short_path, slug
+from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
 from ccsess.core.code.turn_files import turn_number
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
-from ccsess.core.text import one_line
+from ccsess.core.text import one_line, slug
 
 if TYPE_CHECKING:
     from ccsess.app.screens.claude_import import ImportProgress

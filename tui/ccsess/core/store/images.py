@@ -43,6 +43,8 @@ def image_path(data_dir: Path, source: dict[str, Any]) -> Path | None:
 def store_images(data_dir: Path, messages: list[Message]) -> None:
     """Move the base64 images of ``messages`` into image files; their blocks then name the file's content."""
     for message in messages:
+        if not any(block.get("type") in ("image", "tool_result") for block in message.blocks):
+            continue
         for block in image_blocks(message.blocks):
             source = block.get("source")
             if not isinstance(source, dict) or source.get("type") != "base64":

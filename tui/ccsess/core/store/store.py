@@ -15,6 +15,7 @@ from typing import Any
 
 from ccsess.core.models import STATUSES, Event, Message, Session, SessionSummary, new_id, now
 from ccsess.core.store.journal import JournaledStorage
+from ccsess.core.store.images import store_images
 from ccsess.core.store.documents import (
     EVENTS,
     MESSAGES,
@@ -293,6 +294,7 @@ class Store:
             self._files.session_file(session_id).write_entries([entry(EVENTS, str(key), event.to_dict())])
 
     def _upsert_messages(self, session_id: str, messages: list[Message], active_at: float | None = None) -> None:
+        store_images(self.data_dir, messages)
         with self._files.session_tables(session_id) as (tables, row):
             existing = tables.get(MESSAGES, {})
             docs = [m.to_dict() for m in messages]

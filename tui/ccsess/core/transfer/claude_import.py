@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ccsess.core.transfer.claude_files import ParsedSession, parse_session_file
 from ccsess.core.models import Event, ForkPoint, Message, Session, Totals
 from ccsess.core.atomic import deferred_sync
-from ccsess.core.store.images import store_images
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 
@@ -99,7 +98,6 @@ def _merge(store: SessionStore, session: Session, parsed: ParsedSession, dry_run
     for message in updates:
         store.put_message(session.id, message)
     if added:
-        store_images(store.data_dir, added)
         store.append_messages(session.id, added)
     found, had = parsed.totals(), session.totals
     totals = Totals(cost_usd=max(had.cost_usd, found.cost_usd),
@@ -123,7 +121,6 @@ def _create(store: SessionStore, parsed: ParsedSession) -> Session:
         claude_session_id=parsed.claude_session_id, model=parsed.model, status="stopped",
         created=parsed.started, totals=parsed.totals(),
     )
-    store_images(store.data_dir, parsed.messages)
     store.append_messages(session.id, parsed.messages, active_at=parsed.last_active)
     store.add_event(session.id, Event("import", detail={"source": str(parsed.path), "messages": len(parsed.messages)}))
     return replace(session, last_active=parsed.last_active, updated=parsed.last_active,

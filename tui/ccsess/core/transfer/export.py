@@ -336,8 +336,8 @@ def render_json(
 
 
 def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch: str = "current",
-                   image_dir: str | None = None) -> str:
-    """Render one session; logs an ``export`` event on it."""
+                   image_dir: str | None = None, *, log_event: bool = True) -> str:
+    """Render one session; logs an ``export`` event on it (unless ``log_event`` is false)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
     if branch not in BRANCHES:
@@ -367,12 +367,13 @@ def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch
             files_changed=turn_changes(store, session_id),
             image_dir=image_dir,
         )
-    try:
-        store.add_event(
-            session_id, Event("export", detail={"format": fmt, "branch": branch, "messages": len(messages)})
-        )
-    except StoreError:
-        pass
+    if log_event:
+        try:
+            store.add_event(
+                session_id, Event("export", detail={"format": fmt, "branch": branch, "messages": len(messages)})
+            )
+        except StoreError:
+            pass
     return text
 
 
@@ -395,12 +396,12 @@ def write_export(text: str, path: str | os.PathLike[str]) -> Path:
 
 
 def export_to_file(store: SessionStore, session_id: str, path: str | os.PathLike[str], fmt: str = "md",
-                   branch: str = "current") -> Path:
+                   branch: str = "current", *, log_event: bool = True) -> Path:
     """Export one session to ``path``; a Markdown file's images are written beside it in ``<name>_images/``
     (JSON carries them inline)."""
     target = Path(path).expanduser()
     image_dir = f"{target.stem}_images" if fmt == "md" else None
-    text = export_session(store, session_id, fmt, branch, image_dir=image_dir)
+    text = export_session(store, session_id, fmt, branch, image_dir=image_dir, log_event=log_event)
     written = write_export(text, target)
     if image_dir:
         for message in store.messages(session_id, all_versions=branch == "all"):
