@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ccsess.core.atomic import deferred_sync
 from ccsess.core.errors import StoreError
 from ccsess.core.models import Event, Message, Session, new_id
 from ccsess.core.store.api import SessionStore
@@ -91,28 +92,30 @@ def restore(store: SessionStore, documents: Iterable[tuple[str, str]]) -> Restor
     renamed: dict[str, str] = {}
     # Parents first, so a branch finds the id its parent ends up with.
     read.sort(key=lambda d: (d.session.parent_id in incoming, d.session.created))
-    for document in read:
-        session = document.session
-        if session.id in present and _holds(store, document):
-            report.unchanged.append(session.id)
-            continue
-        new = session.id
-        if session.id in present:
-            new = new_id()
-            while new in present:
+    # Durable once at the end: a restore cut short is run again, and what is here already is left alone.
+    with deferred_sync():
+        for document in read:
+            session = document.session
+            if session.id in present and _holds(store, document):
+                report.unchanged.append(session.id)
+                continue
+            new = session.id
+            if session.id in present:
                 new = new_id()
-            renamed[session.id] = new
-            report.copies.append(f"{document.source}: session {session.id} is already here with other content; "
-                                 f"imported as a copy, {new}")
-        parent = renamed.get(session.parent_id or "", session.parent_id)
-        try:
-            _write(store, replace(session, id=new, parent_id=parent if parent in present | incoming else None),
-                   document)
-        except StoreError as exc:
-            report.problems.append(f"{document.source}: {exc}")
-            continue
-        present.add(new)
-        report.restored.append(new)
+                while new in present:
+                    new = new_id()
+                renamed[session.id] = new
+                report.copies.append(f"{document.source}: session {session.id} is already here with other content; "
+                                     f"imported as a copy, {new}")
+            parent = renamed.get(session.parent_id or "", session.parent_id)
+            try:
+                _write(store, replace(session, id=new, parent_id=parent if parent in present | incoming else None),
+                       document)
+            except StoreError as exc:
+                report.problems.append(f"{document.source}: {exc}")
+                continue
+            present.add(new)
+            report.restored.append(new)
     return report
 
 
