@@ -163,11 +163,13 @@ def export_all(store: SessionStore, folder: str | os.PathLike[str], fmt: str = "
         root = Path(os.path.abspath(Path(project).expanduser()))
         sessions = [s for s in sessions if Path(s.project) == root or root in Path(s.project).parents]
     written = []
-    for done, session in enumerate(sessions, 1):
-        name = f"{slug(session.name)}-{session.id}.{fmt}"
-        # An archive of everything is not an event of each session: nothing is written to the sessions.
-        written.append(export_to_file(store, session.id, target / name, fmt, log_event=False))
-        if progress is not None:
-            progress(done, len(sessions))
+    # The files are made durable together at the end, not one fsync each.
+    with deferred_sync():
+        for done, session in enumerate(sessions, 1):
+            name = f"{slug(session.name)}-{session.id}.{fmt}"
+            # An archive of everything is not an event of each session: nothing is written to the sessions.
+            written.append(export_to_file(store, session.id, target / name, fmt, log_event=False, session=session))
+            if progress is not None:
+                progress(done, len(sessions))
     return written
 

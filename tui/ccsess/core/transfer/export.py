@@ -336,13 +336,14 @@ def render_json(
 
 
 def export_session(store: SessionStore, session_id: str, fmt: str = "md", branch: str = "current",
-                   image_dir: str | None = None, *, log_event: bool = True) -> str:
-    """Render one session; logs an ``export`` event on it (unless ``log_event`` is false)."""
+                   image_dir: str | None = None, *, log_event: bool = True, session: Session | None = None) -> str:
+    """Render one session; logs an ``export`` event on it (unless ``log_event`` is false). ``session``: its row,
+    when the caller has it already."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
     if branch not in BRANCHES:
         raise ExportError(f"unknown branch choice '{branch}' (use one of: {', '.join(BRANCHES)})")
-    session = store.get_session(session_id)
+    session = session if session is not None and session.id == session_id else store.get_session(session_id)
     if branch == "all":
         messages = every_version = store.messages(session_id, all_versions=True)
     else:
@@ -396,14 +397,14 @@ def write_export(text: str, path: str | os.PathLike[str]) -> Path:
 
 
 def export_to_file(store: SessionStore, session_id: str, path: str | os.PathLike[str], fmt: str = "md",
-                   branch: str = "current", *, log_event: bool = True) -> Path:
+                   branch: str = "current", *, log_event: bool = True, session: Session | None = None) -> Path:
     """Export one session to ``path``; a Markdown file's images are written beside it in ``<name>_images/``
     (JSON carries them inline)."""
     target = Path(path).expanduser()
     image_dir = f"{target.stem}_images" if fmt == "md" else None
-    text = export_session(store, session_id, fmt, branch, image_dir=image_dir, log_event=log_event)
+    text = export_session(store, session_id, fmt, branch, image_dir=image_dir, log_event=log_event, session=session)
     written = write_export(text, target)
-    if image_dir:
+    if image_dir and f"]({image_dir}/" in text:
         for message in store.messages(session_id, all_versions=branch == "all"):
             for block in image_blocks(message.blocks):
                 source = image_path(store.data_dir, block.get("source") or {})
