@@ -114,7 +114,7 @@ async def test_send_streams_reply_then_completes(seeded):
         last = app.main_screen.conversation.message_views[-1]
         assert last.message.text == "Hello from the **engine**." and not last.streaming
         assert app.main_screen.check_action("stop", ()) is False
-        assert app.main_screen.query_one(StatusLine).info.cost_usd == pytest.approx(0.0123)
+        assert app.main_screen.query_one(StatusLine).info.cost == "$0.0123"
 
 
 async def test_prompt_typed_while_streaming_is_queued_and_sent_after(seeded):

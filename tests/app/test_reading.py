@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
-from ccsess.core.models import Message, new_id
+from ccsess.core.models import Message
 from support.app_kit import build_app, wait_until
 
 SIZE = (100, 30)

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccsess.core.models import Message
+
+
+def turn_number(messages: list[Message], message_id: str | None) -> int | None:
+    """The turn a message belongs to (its prompt's place among the prompts, from 1); the last turn for None."""
+    number = 0
+    for message in messages:
+        if message.role == "user" and not message.synthetic:
+            number += 1
+        if message.id == message_id:
+            break
+    return number or None
+
 
 def open_diff(app: Any, session_id: str, turn: int | None) -> None:
     """Show the diff of turn ``turn`` (or of the whole session), read off the event loop."""

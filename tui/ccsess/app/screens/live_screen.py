@@ -12,11 +12,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.prompt_memory import DRAFTS, PromptMemory
 from ccsess.app.widgets.conversation import ConversationView
+from ccsess.app.widgets.key_bar import KeyBar
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.app.widgets.slash_menu import SlashMenu
@@ -80,7 +80,7 @@ class LiveScreen(Screen):
                 yield SlashMenu(id="slash-menu")
                 yield PromptInput(id="prompt")
                 yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def sidebar(self) -> SessionSidebar:
@@ -393,8 +393,7 @@ class LiveScreen(Screen):
             self.refresh_footer()
 
     def refresh_footer(self) -> None:
-        """Show the keys that apply now. The footer is rebuilt only when that set changed: rebuilding it restyles
-        every key, which would cost each switch of session and each state change a frame's worth of time."""
+        """Show the keys that apply now; the key bar is redrawn only when that set changed."""
         keys = tuple(self.check_action(binding.action, ()) for binding in SCREEN_BINDINGS if binding.show)
         if keys != self._footer_keys:
             self._footer_keys = keys

@@ -22,7 +22,6 @@ from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.core.code.turn_files import turn_number
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line, slug
@@ -421,7 +420,7 @@ class MainScreen(LiveScreen):
             file_actions.open_diff(self.app, self.session_id, self.turn_of(event.view.message_id))
 
     def turn_of(self, message_id: str | None) -> int | None:
-        return turn_number(self.app.store.messages(self.session_id), message_id) if self.session_id else None
+        return file_actions.turn_number(self.app.store.messages(self.session_id), message_id) if self.session_id else None
 
     def action_diff_session(self) -> None:
         if self.session_id is not None:

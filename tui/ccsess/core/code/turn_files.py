@@ -17,7 +17,7 @@ from pathlib import Path
 from ccsess.core.code.snapshots import FileChange, ShadowRepo, Snapshot
 from ccsess.core.config import Config
 from ccsess.core.errors import EngineError, GitError
-from ccsess.core.models import Event, Message
+from ccsess.core.models import Event
 from ccsess.core.store.api import SessionStore
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,6 @@ class Turn:
     start: str | None
     end: str | None
     left_out: tuple[str, ...] = ()
-
-
-def turn_number(messages: list[Message], message_id: str | None) -> int | None:
-    """The turn a message belongs to (its prompt's place among the prompts, from 1); the last turn for None."""
-    number = 0
-    for message in messages:
-        if message.role == "user" and not message.synthetic:
-            number += 1
-        if message.id == message_id:
-            break
-    return number or None
 
 
 class TurnFiles:

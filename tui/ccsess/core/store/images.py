@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,8 @@ def store_images(data_dir: Path, messages: list[Message]) -> None:
             except (binascii.Error, ValueError):
                 block["source"] = {"type": "missing", "media_type": media_type}
                 continue
+            import hashlib  # loads OpenSSL: only when an image is stored, not with every store
+
             digest = hashlib.sha256(data).hexdigest()
             stored = {"type": "stored", "media_type": media_type, "sha256": digest, "bytes": len(data)}
             path = image_path(data_dir, stored)
