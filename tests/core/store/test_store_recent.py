@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccsess.core.store.recent import leading_sessions
+from ccsess.core.store.recent import RecentView, leading_sessions
 from ccsess.core.models import Message
 from ccsess.core.store.store import Store
 
@@ -73,3 +73,12 @@ def test_leading_sessions_draw_the_same_first_lines(data_dir: Path):
 
     for count in (1, 2, 5, 14, 15, 16, 43, 100):
         assert lines(leading_sessions(sessions, count))[:count] == lines(sessions)[:count]
+
+
+def test_a_data_dir_with_nothing_stored_has_an_empty_view_without_reading_an_index(data_dir: Path):
+    store = Store(data_dir, defer_open=True)
+    assert store.recent_view() == RecentView()
+    assert not (data_dir / "index.json").exists(), "the view comes without opening (or creating) the index"
+    # Session files without an index (a damaged data dir) are left to the repair that reading the index does.
+    (data_dir / "sessions" / "abc.json").write_text("{}")
+    assert Store(data_dir, defer_open=True).recent_view() is None

@@ -57,7 +57,7 @@ def _positive(text: str) -> int:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     if args.all or args.project:
         return _export_all(args, ctx)
-    if not args.ref:
+    if args.ref is None:
         ctx.err("name a session to export, or use --all -o DIR")
         return 2
     session = ctx.store.resolve(args.ref)
@@ -79,7 +79,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 def _export_all(args: argparse.Namespace, ctx: Context) -> int:
     from ccsess.core.transfer.archive import export_all
 
-    if args.ref or not args.output:
+    if args.ref is not None or not args.output:
         ctx.err("--all writes every session into a folder: ccsess export --all -o DIR [--project DIR]")
         return 2
     stream = ctx.stderr

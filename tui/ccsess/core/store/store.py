@@ -202,9 +202,12 @@ class Store:
         self.save_recent_view(first_screen(sessions))
 
     def recent_view(self) -> RecentView | None:
-        """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index."""
-        return read_recent(self.data_dir / RECENT_FILE,
-                           index_stamp(self._index.path, self._index.storage.journal_path))
+        """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index. A
+        data dir where nothing was stored yet has an empty view (no index, no session files)."""
+        stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+        if stamp is None and not self._index.path.exists() and not any(self._files.sessions_dir.iterdir()):
+            return RecentView()
+        return read_recent(self.data_dir / RECENT_FILE, stamp)
 
     def save_recent_view(self, sessions: list[SessionSummary]) -> None:
         """Save the first sessions of a list made by the last ``list_summaries`` (unarchived, in the order
