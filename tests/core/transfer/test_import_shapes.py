@@ -265,3 +265,10 @@ def test_images_are_stored_once_and_exported_beside_markdown_or_inline_in_json(t
     exported = json.loads(export_session(store, session.id, "json"))
     assert exported["messages"][0]["blocks"][0]["source"] == image["source"]
     assert exported["messages"][2]["blocks"][0]["content"][0]["source"] == image["source"]
+
+
+def test_records_without_content_are_no_messages(tmp_path: Path) -> None:
+    records = [user("u1", None, "hello"), user("u2", "u1", ""), user("u3", "u2", [text("  ")]),
+               reply("a1", "u3", "m1"), reply("a2", "a1", "m2", text("hi"))]
+    parsed = parse_session_file(write(tmp_path, records))
+    assert [(m.role, m.text) for m in parsed.messages] == [("user", "hello"), ("assistant", "hi")]

@@ -165,7 +165,11 @@ def _ide_note(match: re.Match[str]) -> str:
 def _with_ide_notes(block: dict[str, Any]) -> dict[str, Any] | None:
     """A text block with the IDE's context tags made short notes and system reminders left out; None if
     nothing is left."""
-    if block.get("type") != "text" or "<" not in block.get("text", ""):
+    if block.get("type") != "text":
+        return block
+    if not block.get("text", "").strip():
+        return None
+    if "<" not in block["text"]:
         return block
     text = _IDE_TAG.sub(_ide_note, block["text"]).strip()
     return _text(text) if text else None
@@ -229,6 +233,8 @@ class _Converter:
             previous.usage = body.get("usage") or previous.usage
             previous.interrupted = previous.interrupted or bool(record.get("isAbortedMidStream"))
             return
+        if not blocks and not record.get("isApiErrorMessage"):
+            return  # a record with no content is no reply
         self._emit(
             record, "assistant", blocks,
             claude_message_id=message_id,
