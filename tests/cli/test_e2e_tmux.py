@@ -71,6 +71,10 @@ def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
         pytest.fail(f"the ccsess command is not installed at {CCSESS}; `make test` installs it")
     project = tmp_path / "project"
     project.mkdir()
+    editor = tmp_path / "editor"
+    editor.write_text(f"#!{sys.executable}\nimport sys\np = sys.argv[1]\n"
+                      "text = open(p).read()\nopen(p, 'w').write(text.upper() + ' (EDITED)')\n")
+    editor.chmod(0o700)
     env = {
         **claude_env,
         "TERM": "xterm-256color",
@@ -78,6 +82,7 @@ def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
         "CCSESS_CONFIG": str(tmp_path / "config" / "config.toml"),
         "CCSESS_CLAUDE": str(claude_bin),
         "PATH": os.environ.get("PATH", ""),
+        "VISUAL": str(editor),
     }
     terminal = Terminal(f"ccsess-e2e-{uuid.uuid4().hex[:8]}", env, project)
     try:
@@ -114,6 +119,10 @@ def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
         terminal.start()
         shown = terminal.wait_for("hello from tmux")
         assert str(project.name) in shown
+        # ctrl+e: the app gives the terminal to $VISUAL and takes the edited prompt back.
+        terminal.keys("a draft", literal=True)
+        terminal.keys("C-e")
+        terminal.wait_for("A DRAFT (EDITED)")
         terminal.keys("C-q")
         terminal.wait_closed()
     finally:

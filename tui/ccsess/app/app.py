@@ -53,6 +53,7 @@ PALETTE_COMMANDS: list[tuple[str, str, str]] = [
     ("Commit worktree", "Commit the session's worktree to its branch ccsess/<name>", "commit_worktree"),
     ("Remove worktree", "Remove the session's worktree folder; its branch keeps the commits", "remove_worktree"),
     ("Toggle sidebar", "Hide or show the session list (alt+s)", "toggle_sidebar"),
+    ("Edit the prompt in your editor", "Open the prompt in $VISUAL or $EDITOR (ctrl+e)", "edit_prompt"),
     ("Set limits", "Most turns and budget of this session; raising them lets a limited session go on",
      "set_limits"),
     ("Statistics", "Sessions by status, turns, errors and cost per day", "statistics"),

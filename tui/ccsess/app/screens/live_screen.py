@@ -227,6 +227,9 @@ class LiveScreen(Screen):
         sid = self.session_id
         self.prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
+    def action_edit_prompt(self) -> None:
+        self.prompt.action_edit_in_editor()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_waiting":
             return any(s.waiting for s in self.live_states.values())

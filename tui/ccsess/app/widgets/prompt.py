@@ -38,6 +38,7 @@ class PromptInput(TextArea):
         Binding("ctrl+home", "read('start')", "Start", show=False, id="conversation_start"),
         Binding("ctrl+end", "read('end')", "End", show=False, id="conversation_end"),
         Binding("alt+up", "read('messages')", "Messages", id="focus_messages"),
+        Binding("ctrl+e", "edit_in_editor", "Editor", show=False, id="open_editor"),
     ]
 
     class ReadRequested(Message):
@@ -66,6 +67,15 @@ class PromptInput(TextArea):
         self._typed = ""
         # Set by the screen while a completion list is open: it takes the keys it handles (True when it did).
         self.menu_key: Callable[[str], bool] | None = None
+
+    def action_edit_in_editor(self) -> None:
+        """The prompt in ``$VISUAL``/``$EDITOR``, the app suspended until the editor exits."""
+        from ccsess.app.prompt_editor import edit_text
+
+        edited = edit_text(self.app, self.text)
+        if edited is not None:
+            self.text = edited
+            self.move_cursor(self.document.end)
 
     def show_history(self, step: int) -> bool:
         """Walk the earlier prompts: 1 back, -1 forward (to what was being typed). False when there is nowhere
