@@ -29,7 +29,7 @@ def user_text(content: Any) -> str:
     return ""
 
 
-def is_command(record: dict[str, Any]) -> bool:
+def _is_command(record: dict[str, Any]) -> bool:
     """A bash-mode input or output, or a local slash command and its output."""
     if record.get("type") == "system" and record.get("subtype") == "local_command":
         return True
@@ -39,7 +39,7 @@ def is_command(record: dict[str, Any]) -> bool:
 
 
 def _is_talk(record: dict[str, Any]) -> bool:
-    return record.get("type") in ("user", "assistant") and not record.get("isMeta") and not is_command(record)
+    return record.get("type") in ("user", "assistant") and not record.get("isMeta") and not _is_command(record)
 
 
 def _tool_uses(record: dict[str, Any]) -> list[str]:
@@ -79,7 +79,7 @@ def linked(records: dict[str, dict[str, Any]]) -> bool:
     return any(r.get("parentUuid") in records or r.get("logicalParentUuid") in records for r in records.values())
 
 
-def main_leaf(records: dict[str, dict[str, Any]], order: list[str]) -> str | None:
+def _main_leaf(records: dict[str, dict[str, Any]], order: list[str]) -> str | None:
     return next((uuid for uuid in reversed(order) if _is_talk(records[uuid])), order[-1] if order else None)
 
 
@@ -110,7 +110,7 @@ def conversation(records: dict[str, dict[str, Any]], order: list[str],
         return []
     if not linked(records):
         return [records[uuid] for uuid in order]
-    kept = _path(records, order, leaf or main_leaf(records, order) or order[-1])
+    kept = _path(records, order, leaf or _main_leaf(records, order) or order[-1])
     replies = {records[uuid]["message"].get("id") for uuid in kept if records[uuid].get("type") == "assistant"}
     replies.discard(None)
     calls: set[str] = set()

@@ -299,7 +299,7 @@ def _record(item: Message | Event, data_dir: Path | None = None) -> dict[str, An
     """The stored fields of a message or event; a shallow read, as ``to_dict`` copies every block. A message's
     stored images come back as base64 data when ``data_dir`` is given."""
     record = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
-    if data_dir is not None and isinstance(item, Message) and any(True for _ in image_blocks(item.blocks)):
+    if data_dir is not None and isinstance(item, Message) and next(image_blocks(item.blocks), None) is not None:
         record["blocks"] = inline_images(data_dir, item.blocks)
     return record
 
