@@ -272,3 +272,22 @@ def test_records_without_content_are_no_messages(tmp_path: Path) -> None:
                reply("a1", "u3", "m1"), reply("a2", "a1", "m2", text("hi"))]
     parsed = parse_session_file(write(tmp_path, records))
     assert [(m.role, m.text) for m in parsed.messages] == [("user", "hello"), ("assistant", "hi")]
+
+
+def test_a_prompt_known_only_from_the_queue_stays_with_the_main_conversation(tmp_path: Path, data_dir: Path) -> None:
+    records = [
+        user("u1", None, "name the project"),
+        reply("a1", "u1", "m1", text("How about Kestrel?")),
+        user("u2", "a1", "shorter please"),
+        reply("a2", "u2", "m2", text("Kes.")),
+        user("u3", "a1", "something about birds instead"),
+        {"type": "queue-operation", "operation": "enqueue", "content": "and a logo", "sessionId": SESSION},
+        {"type": "queue-operation", "operation": "remove", "sessionId": SESSION},
+        reply("a3", "u3", "m3", text("Osprey, with a logo.")),
+    ]
+    write(tmp_path, records)
+    store = Store(data_dir)
+    import_sessions(store, tmp_path)
+    sessions = {s.claude_session_id: s for s in store.list_sessions()}
+    assert "and a logo" in [m.text for m in store.messages(sessions[SESSION].id)]
+    assert "and a logo" not in [m.text for m in store.messages(sessions[f"{SESSION}/a2"].id)]

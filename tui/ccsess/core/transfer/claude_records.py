@@ -130,8 +130,9 @@ def conversation(records: dict[str, dict[str, Any]], order: list[str],
             calls.update(_tool_uses(record))
         elif record.get("type") == "user" and any(result in calls for result in _tool_results(record)):
             kept.add(uuid)
-        elif record.get("type") == "queued" or (parent in kept and not _is_talk(record)):
-            # Commands, queued prompts and the bookkeeping records they may hang off (meta, system, hooks).
+        elif (record.get("type") == "queued" and leaf is None) or (parent in kept and not _is_talk(record)):
+            # Commands, queued prompts and the bookkeeping records they may hang off (meta, system, hooks); a
+            # prompt known only from the queue operations has no parent, and goes with the main conversation.
             kept.add(uuid)
     return [records[uuid] for uuid in order if uuid in kept]
 
