@@ -160,16 +160,19 @@ def test_prompts_read_mid_turn_come_in_where_claude_read_them(tmp_path: Path) ->
     assert prompts(parse_session_file(write(tmp_path / "note", notification)).messages) == ["go"]
 
 
-def test_a_rewound_branch_is_kept_as_a_branch_session(tmp_path: Path, data_dir: Path) -> None:
-    records = [
+def rewound_talk() -> list[dict[str, Any]]:
+    """A turn, then a branch the user rewound away from: back at the first reply, something else was asked."""
+    return [
         user("u1", None, "name the project"),
         reply("a1", "u1", "m1", text("How about Kestrel?")),
         user("u2", "a1", "shorter please"),
         reply("a2", "u2", "m2", text("Kes.")),
-        # The user rewound to the first reply and asked something else.
         user("u3", "a1", "something about birds instead"),
-        reply("a3", "u3", "m3", text("Osprey.")),
     ]
+
+
+def test_a_rewound_branch_is_kept_as_a_branch_session(tmp_path: Path, data_dir: Path) -> None:
+    records = [*rewound_talk(), reply("a3", "u3", "m3", text("Osprey."))]
     write(tmp_path, records)
     store = Store(data_dir)
     report = import_sessions(store, tmp_path)
@@ -276,11 +279,7 @@ def test_records_without_content_are_no_messages(tmp_path: Path) -> None:
 
 def test_a_prompt_known_only_from_the_queue_stays_with_the_main_conversation(tmp_path: Path, data_dir: Path) -> None:
     records = [
-        user("u1", None, "name the project"),
-        reply("a1", "u1", "m1", text("How about Kestrel?")),
-        user("u2", "a1", "shorter please"),
-        reply("a2", "u2", "m2", text("Kes.")),
-        user("u3", "a1", "something about birds instead"),
+        *rewound_talk(),
         {"type": "queue-operation", "operation": "enqueue", "content": "and a logo", "sessionId": SESSION},
         {"type": "queue-operation", "operation": "remove", "sessionId": SESSION},
         reply("a3", "u3", "m3", text("Osprey, with a logo.")),
