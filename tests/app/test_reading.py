@@ -62,3 +62,19 @@ async def test_alt_s_hides_the_sidebar_in_a_small_terminal(data_dir, tmp_path):
         await wait_until(pilot, lambda: not screen.sidebar.display and screen.conversation.size.width > 70)
         await run_palette(pilot, "Toggle sidebar")
         await wait_until(pilot, lambda: screen.sidebar.display)
+
+
+async def test_the_sidebar_narrows_below_120_columns_and_names_stay_whole(data_dir, tmp_path):
+    store, sid = long_store(data_dir, tmp_path)
+    store.update_session(sid, name="a name of twenty-one")
+    app = build_app(store)
+    async with app.run_test(size=(130, 30)) as pilot:
+        screen = app.main_screen
+        await pilot.pause()
+        assert screen.sidebar.outer_size.width == 38
+        for columns, sidebar in ((110, 32), (80, 28)):
+            await pilot.resize_terminal(columns, 30)
+            await wait_until(pilot, lambda sidebar=sidebar: screen.sidebar.outer_size.width == sidebar)
+        row = str(screen.sidebar.option_list.get_option(sid).prompt)
+        assert "a name of twenty-one" in row, row
+        assert screen.conversation.outer_size.width >= 50

@@ -54,8 +54,9 @@ SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode
 
 
 class LiveScreen(Screen):
-    CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#prompt"
+    # Below 120 columns the session list gives the conversation room (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
     def __init__(self) -> None:
         super().__init__(id="main")

@@ -24,12 +24,15 @@ from ccsess.core.text import relative_time, visible_text
 
 PROJECT_PREFIX = "project:"
 SIDEBAR_WIDTH = 38
-# Room left for a name: the sidebar's inner width minus row padding, a scrollbar, the icon and the age column.
-ROW_CHROME = 2 + 2 + 2 + 7
+# Room left for a name: the sidebar's inner width minus row padding, a scrollbar and the icon; then the age column.
+ROW_CHROME = 2 + 2 + 2
+AGE_COLUMN = 7
+# Narrower than this (a terminal under 100 columns), rows leave out the age so that names stay readable.
+AGE_MIN_WIDTH = 30
 
 
 def name_width(inner_width: int) -> int:
-    return max(8, inner_width - ROW_CHROME)
+    return max(8, inner_width - ROW_CHROME - (AGE_COLUMN if inner_width >= AGE_MIN_WIDTH else 0))
 
 # state -> (icon, style)
 ICONS: dict[str, tuple[str, str]] = {
@@ -189,7 +192,8 @@ class SessionSidebar(Vertical):
         self._states: dict[str, str] = {}
         self._unread: set[str] = set()
         self._selected: str | None = None
-        self._name_width = name_width(SIDEBAR_WIDTH - 1)
+        self._inner_width = SIDEBAR_WIDTH - 1
+        self._name_width = name_width(self._inner_width)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter sessions", id="session-filter")
@@ -284,6 +288,8 @@ class SessionSidebar(Vertical):
         width = max(8, self._name_width)
         if len(name) > width:
             name = name[: width - 1] + "…"
+        if width + ROW_CHROME + AGE_COLUMN > self._inner_width:
+            return Content.assemble((icon, style), " ", name)
         return Content.assemble((icon, style), " ", name.ljust(width), " ", (age.rjust(6), "$text-muted"))
 
     def _rebuild(self) -> None:
@@ -301,7 +307,7 @@ class SessionSidebar(Vertical):
             for session in self._sessions:
                 groups.setdefault(session.project, []).append(session)
         options: list[Option] = []
-        header_width = self._name_width + 8
+        header_width = self._inner_width - 5
         for project, sessions in groups.items():
             label = short_path(visible_text(project)) or "(no project)"
             if len(label) > header_width:
@@ -321,6 +327,7 @@ class SessionSidebar(Vertical):
     def on_resize(self) -> None:
         new_width = name_width(self.size.width)
         if self.size.width and new_width != self._name_width:
+            self._inner_width = self.size.width
             self._name_width = new_width
             self._rebuild()
 
