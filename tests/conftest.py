@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import pytest
 
-from support.claude_cli import ClaudeInstallError, ensure_claude
+from support.claude_cli import DEFAULT_VERSION, ClaudeInstallError, ensure_claude
 from support.env import claude_env_for, write_fake_claude_wrapper
 from support.mock_api import MockAnthropic
 
@@ -58,9 +59,10 @@ def mock_api():
 
 @pytest.fixture(scope="session")
 def claude_bin() -> Path:
-    """The real Claude Code CLI binary, installed into the test cache on first use."""
+    """The real Claude Code CLI binary, installed into the test cache on first use (the pinned version, or
+    $CCSESS_TEST_CLAUDE_VERSION to run the real-CLI tests against another one)."""
     try:
-        return ensure_claude()
+        return ensure_claude(os.environ.get("CCSESS_TEST_CLAUDE_VERSION") or DEFAULT_VERSION)
     except ClaudeInstallError as exc:
         pytest.fail(f"real Claude Code CLI unavailable: {exc}", pytrace=False)
 

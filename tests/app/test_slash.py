@@ -11,7 +11,7 @@ SID = "tools001"
 
 
 def names(app) -> list[str]:
-    return [c.name for c in app.main_screen.slash_menu.commands]
+    return [c.name for c in app.main_screen.completion_menu.items]
 
 
 async def test_slash_opens_the_list_filters_and_tab_completes(app):
@@ -23,16 +23,16 @@ async def test_slash_opens_the_list_filters_and_tab_completes(app):
                                                 ("doctor",)))
         await wait_until(pilot, lambda: project in screen.slash.known)
         await pilot.press("/")
-        await wait_until(pilot, lambda: screen.slash_menu.display)
+        await wait_until(pilot, lambda: screen.completion_menu.display)
         assert names(app)[:6] == ["model", "mode", "export", "branch", "rename", "resume"]
         assert {"compact", "deploy-docs", "doctor"} <= set(names(app))
-        doctor = next(c for c in screen.slash_menu.commands if c.name == "doctor")
+        doctor = next(c for c in screen.completion_menu.items if c.name == "doctor")
         assert not doctor.available and "only in claude's own terminal" in doctor.description
         await pilot.press("c", "o")
         await wait_until(pilot, lambda: names(app) == ["compact", "context", "cost"])
         await pilot.press("down", "tab")
         await wait_until(pilot, lambda: screen.prompt.text == "/context ")
-        assert not screen.slash_menu.display and isinstance(app.focused, PromptInput)
+        assert not screen.completion_menu.display and isinstance(app.focused, PromptInput)
 
 
 async def test_ccsess_commands_run_here_and_others_go_to_claude(app):

@@ -15,11 +15,11 @@ from textual.screen import Screen
 
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.prompt_memory import DRAFTS, PromptMemory
+from ccsess.app.widgets.completion_menu import CompletionMenu
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.key_bar import KeyBar
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
-from ccsess.app.widgets.slash_menu import SlashMenu
 from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
@@ -78,7 +78,7 @@ class LiveScreen(Screen):
             yield SessionSidebar(clock=self.app.clock, id="sidebar")
             with Vertical(id="main-pane"):
                 yield ConversationView(self.app.store, id="conversation")
-                yield SlashMenu(id="slash-menu")
+                yield CompletionMenu(id="completion-menu")
                 yield PromptInput(id="prompt")
                 yield StatusLine(id="status")
         yield KeyBar()
@@ -96,8 +96,8 @@ class LiveScreen(Screen):
         return self.query_one(PromptInput)
 
     @property
-    def slash_menu(self) -> SlashMenu:
-        return self.query_one(SlashMenu)
+    def completion_menu(self) -> CompletionMenu:
+        return self.query_one(CompletionMenu)
 
     @property
     def session(self) -> Session | None:

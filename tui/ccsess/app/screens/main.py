@@ -17,6 +17,7 @@ from textual.command import CommandPalette
 from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.screens import files as file_actions
 from ccsess.app.screens import session_admin
+from ccsess.app.screens.mentions import FileMentions
 from ccsess.app.screens.slash import SlashCommands
 from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
@@ -46,12 +47,14 @@ class MainScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.slash = SlashCommands(self)
+        self.mentions = FileMentions(self)
 
     def on_mount(self) -> None:
-        self.prompt.menu_key = self.slash.menu_key
+        self.prompt.menu_key = lambda key: self.slash.menu_key(key) or self.mentions.menu_key(key)
 
     def prompt_typed(self, text: str) -> None:
         self.slash.prompt_changed(text)
+        self.mentions.prompt_changed(self.prompt)
 
     async def run_own_command(self, text: str) -> bool:
         return await self.slash.run_own(text)

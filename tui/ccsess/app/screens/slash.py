@@ -5,10 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccsess.core.claude.slash import CCSESS_COMMANDS, catalog, matching, parse
+from textual.content import Content
+from textual.widgets.option_list import Option
+
+from ccsess.core.claude.slash import CCSESS_COMMANDS, SlashCommand, catalog, matching, parse
 from ccsess.core.config import PERMISSION_MODES
+from ccsess.core.text import one_line, visible_text
 
 KNOWN = "slash_commands"
+OWNER = "slash"
+
+
+def _option(command: SlashCommand) -> Option:
+    name = ("/" + visible_text(command.name), "bold" if command.available else "$text-muted")
+    note = (f"  {one_line(command.description, 70)}", "$text-muted") if command.description else ""
+    owner = ("  ccsess", "$accent") if command.by_ccsess else ""
+    return Option(Content.assemble(name, owner, note))
 
 
 class SlashCommands:
@@ -33,23 +45,25 @@ class SlashCommands:
         self.screen.app.call_engine("Could not keep the slash commands", lambda: store.set_setting(KNOWN, known))
 
     def prompt_changed(self, text: str) -> None:
-        menu = self.screen.slash_menu
+        menu = self.screen.completion_menu
         typed = text[1:] if text.startswith("/") and "\n" not in text and " " not in text else None
         if typed is None:
-            menu.hide()
+            if menu.owner == OWNER:
+                menu.hide()
             return
         session = self.screen.session
         project = session.project if session is not None else self.screen.app.default_project
         names, terminal_only = self.known.get(project) or ([], [])
-        menu.show(matching(catalog(names, terminal_only, project), typed))
+        commands = matching(catalog(names, terminal_only, project), typed)
+        menu.show(OWNER, commands, [_option(command) for command in commands])
 
     def menu_key(self, key: str) -> bool:
-        menu = self.screen.slash_menu
-        chosen = menu.chosen
+        menu = self.screen.completion_menu
+        chosen = menu.chosen(OWNER)
         if chosen is None:
             return False
         if key in ("up", "down"):
-            menu.action_cursor_up() if key == "up" else menu.action_cursor_down()
+            menu.move(key)
             return True
         if key in ("tab", "enter"):
             prompt = self.screen.prompt

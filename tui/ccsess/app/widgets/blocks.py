@@ -157,8 +157,8 @@ class CommandBlock(Collapsible):
     CommandBlock { background: transparent; border-top: none; padding: 0 0 0 1; }
     """
 
-    def __init__(self, block: dict[str, Any]) -> None:
+    def __init__(self, block: dict[str, Any], collapsed: bool = True) -> None:
         command = visible_text(str(block.get("command", "")))
         output = visible_text(str(block.get("output") or ""))
         title = Content.assemble(("$ ", "$accent"), "ran ", (one_line(command, 60), "bold"))
-        super().__init__(Static(Content(output or "(no output)")), title=title, collapsed=True)
+        super().__init__(Static(Content(output or "(no output)")), title=title, collapsed=collapsed)

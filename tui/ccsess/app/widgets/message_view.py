@@ -147,7 +147,8 @@ class MessageView(Vertical, can_focus=True):
             elif kind == "tool_result":
                 widgets.append(ToolResultBlock(block))
             elif kind == "command":
-                widgets.append(CommandBlock(block))
+                # claude's answer to a local command (/context) is open; a command the user ran is folded.
+                widgets.append(CommandBlock(block, collapsed=message.role != "assistant"))
             elif kind == "image":
                 widgets.append(Static(Content(visible_text(image_label(block.get("source")))), classes="other-block"))
             elif kind:

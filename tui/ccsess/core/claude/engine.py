@@ -237,7 +237,7 @@ class Engine:
         turn = live.pending.popleft()
         live.turn = turn
         live.recorder = TurnRecorder(
-            self.store, live.session_id, self.emit, prompt_message_id=turn.prompt_message_id,
+            self.store, live.session_id, self.emit, prompt_message_id=turn.prompt_message_id, prompt_text=turn.text,
             claude_session_id=live.claude_session_id, version_group=turn.version_group, version=turn.version,
             cost_base=live.cost_seen,
         )
@@ -290,6 +290,12 @@ class Engine:
         elif isinstance(item, st.Result):
             self._on_result(live, item)
             return
+        elif isinstance(item, st.ConversationReset):
+            # /clear: a later start resumes the new conversation, not the one cleared.
+            live.claude_session_id = item.claude_session_id
+            self.store.update_session(live.session_id, claude_session_id=item.claude_session_id, pending_fork=None)
+            if recorder is not None:
+                recorder.claude_session_id = item.claude_session_id
         elif isinstance(item, st.Retry) and live.state != "stopping":
             self._set_state(live, "retrying", f"{item.attempt}/{item.max_retries}")
         elif isinstance(item, (st.MessageStart, st.Status)) and live.state in ("retrying", "starting"):

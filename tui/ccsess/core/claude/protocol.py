@@ -158,6 +158,9 @@ class AssistantBlock:
     error: str | None = None
     api_error_status: int | None = None
     synthetic: bool = False
+    # Set (to the command's name, or "" when the line does not say it) when the block is a local slash command's
+    # output, such as /context or /cost: claude answers those itself, without a model call.
+    local_command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,14 @@ class Result:
     api_error_status: int | None = None
     errors: tuple[str, ...] = ()
     session_id: str = ""
+    local_command: str | None = None  # the turn ran a local slash command (/clear, /compact, /context ...)
+
+
+@dataclass(frozen=True)
+class ConversationReset:
+    """``/clear``: claude goes on in a new conversation of its own, with this id."""
+
+    claude_session_id: str
 
 
 @dataclass(frozen=True)
@@ -262,7 +273,7 @@ class Other:
 Item = (
     Init | Status | MessageStart | BlockStart | TextChunk | ThinkingChunk | ToolInputChunk | BlockStop
     | MessageDelta | MessageStop | AssistantBlock | ToolResult | UserLine | Retry | Fallback | Denied
-    | PermissionAsk | ControlAsk | ControlReply | Result | SubagentStep | Other
+    | PermissionAsk | ControlAsk | ControlReply | Result | SubagentStep | ConversationReset | Other
 )
 
 INTERRUPT_MARKERS = ("[Request interrupted by user]", "[Request interrupted by user for tool use]")
@@ -351,13 +362,17 @@ def _assistant(obj: dict[str, Any]) -> list[Item]:
     message = obj.get("message") or {}
     model = str(message.get("model", ""))
     items: list[Item] = []
+    ran = obj.get("local_command_run")
+    local = None
+    if ran is not None or "local_command_source" in obj or "local_command_outcome" in obj:
+        local = str(ran.get("command") or "") if isinstance(ran, dict) else ""
     for block in message.get("content") or []:
         if isinstance(block, dict):
             items.append(AssistantBlock(
                 message_id=str(message.get("id", "")), uuid=str(obj.get("uuid", "")), block=block, model=model,
                 usage=message.get("usage") or {}, error=obj.get("error"),
                 api_error_status=_optional_int(obj.get("api_error_status")),
-                synthetic=model == "<synthetic>" or bool(obj.get("is_api_error_message")),
+                synthetic=model == "<synthetic>" or bool(obj.get("is_api_error_message")), local_command=local,
             ))
     return items
 
@@ -420,7 +435,13 @@ def _result(obj: dict[str, Any]) -> list[Item]:
         usage=obj.get("usage") or {}, duration_ms=_int(obj.get("duration_ms")),
         ttft_ms=_optional_int(obj.get("ttft_ms")), api_error_status=_optional_int(obj.get("api_error_status")),
         errors=tuple(str(e) for e in errors if e), session_id=str(obj.get("session_id", "")),
+        local_command=str(obj["local_command"]) if obj.get("local_command") else None,
     )]
+
+
+def _conversation_reset(obj: dict[str, Any]) -> list[Item]:
+    new_id = obj.get("new_conversation_id")
+    return [ConversationReset(new_id)] if isinstance(new_id, str) and new_id else [Other("conversation_reset")]
 
 
 _PARSERS: dict[str, Callable[[dict[str, Any]], list[Item]]] = {
@@ -431,4 +452,5 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], list[Item]]] = {
     "control_request": _control_request,
     "control_response": _control_response,
     "result": _result,
+    "conversation_reset": _conversation_reset,
 }

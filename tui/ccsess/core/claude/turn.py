@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +20,13 @@ from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
 from ccsess.core.models import Event, Message, new_id
 from ccsess.core.store.api import SessionStore
+from ccsess.core.text import plain_text
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 1.0
+_LOCAL_OUTPUT = re.compile(r"<local-command-stdout>(.*?)</local-command-stdout>", re.DOTALL)
+CLEARED = "claude starts afresh from here; the conversation above stays in ccsess"
 
 
 @dataclass
@@ -89,6 +93,7 @@ class TurnRecorder:
         emit: Callable[[ev.EngineEvent], None],
         *,
         prompt_message_id: str | None,
+        prompt_text: str = "",
         claude_session_id: str | None = None,
         version_group: str | None = None,
         version: int = 0,
@@ -99,6 +104,8 @@ class TurnRecorder:
         self.session_id = session_id
         self.emit = emit
         self.prompt_message_id = prompt_message_id
+        self.prompt_text = prompt_text
+        self.ran_local_command = False
         self.claude_session_id = claude_session_id
         self.version_group = version_group
         self.version = version
@@ -181,6 +188,9 @@ class TurnRecorder:
         self.emit(ev.ToolInputDelta(self.session_id, block.get("id", ""), item.partial_json))
 
     def _on_AssistantBlock(self, item: st.AssistantBlock) -> None:
+        if item.local_command is not None:
+            self._local_output(item.local_command, str(item.block.get("text", "")))
+            return
         reply = self.current
         if reply is not None and reply.has_final and reply.claude_message_id != item.message_id:
             self._finalize()
@@ -229,6 +239,23 @@ class TurnRecorder:
         if item.interrupt_marker:
             self.interrupted = True
             self._finalize(interrupted=True)
+            return
+        output = _LOCAL_OUTPUT.search(item.text)
+        if output:
+            self._local_output("", output.group(1))
+
+    def _local_output(self, name: str, output: str) -> None:
+        """A slash command claude ran itself (/context, /compact ...): a command block with its output."""
+        self._finalize()
+        typed = self.prompt_text.strip()
+        command = typed.splitlines()[0] if typed.startswith("/") else f"/{name}".rstrip("/") or "/"
+        message = self._new_message(blocks=[{"type": "command", "command": command,
+                                             "output": plain_text(output).strip()}])
+        message.synthetic = True
+        self._store(message, first=True)
+        self.messages.append(message)
+        self.ran_local_command = True
+        self.emit(ev.MessageCompleted(self.session_id, message))
 
     def _on_Retry(self, item: st.Retry) -> None:
         retry = ev.ApiRetry(self.session_id, item.attempt, item.max_retries, item.delay_ms, item.error,
@@ -276,6 +303,8 @@ class TurnRecorder:
         aborted = result.subtype == "error_during_execution" and (
             self.stop_requested or self.interrupted or (result.terminal_reason or "").startswith("aborted"))
         self._finalize(interrupted=aborted, keep_partial=True)
+        if result.local_command and not self.ran_local_command:
+            self._local_output(result.local_command, CLEARED if result.local_command == "clear" else "")
         self.finished = True
         cost = max(0.0, result.cost_usd - self.cost_base)
         usage = result.usage or {}
