@@ -227,7 +227,7 @@ def test_two_tool_calls_of_one_reply_are_asked_one_after_another(kit, mock_api):
 
 
 def test_claude_lists_its_slash_commands_when_it_starts(kit, mock_api):
-    engine = kit.start()
+    kit.start()
     sid = kit.new_session()
     kit.turn(sid, "hello")
     [listed] = kit.of_type(ev.CommandsListed, sid)

@@ -18,7 +18,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from itertools import compress, islice
+from itertools import compress
 from pathlib import Path
 
 from ccsess.core.code.git import git
@@ -62,7 +62,7 @@ class FileList:
         previous, matched = self._last
         pool = matched if previous and query.startswith(previous) else range(len(self.paths))
         found = _subsequence(query)
-        lower, name_starts = self._lower, self._name_starts
+        lower = self._lower
         # compress/map keep the test of every entry in C: 50,000 entries take a few milliseconds.
         texts = lower if isinstance(pool, range) else map(lower.__getitem__, pool)
         matched = list(compress(pool, map(found, texts)))
