@@ -18,7 +18,8 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, islice, repeat
+from operator import contains
 from pathlib import Path
 
 from ccsess.core.code.git import git
@@ -32,7 +33,10 @@ SKIPPED_FOLDERS = frozenset({
 MAX_ENTRIES = 200_000
 # Ranking works on at most this many candidates: on a short query over a large tree, those found first in the
 # tree's own order of preference (changed lately, not deep), so a keystroke stays well under 50 ms.
-MAX_SCORED = 1_000
+# Only this many matches are scored: those whose own name holds the query as typed, then the first others in
+# the list's order of preference (changed lately, shallow). The list is tested only until that many have matched;
+# the next letter tests those matches and the part not tested yet, never the part that failed.
+MAX_SCORED = 600
 BOUNDARIES = frozenset("/_-. ")
 
 
@@ -47,48 +51,37 @@ class FileList:
     truncated: bool = False
     _lower: list[str] = field(init=False, repr=False)
     _name_starts: list[int] = field(init=False, repr=False)
-    _last: tuple[str, list[int]] = field(init=False, repr=False)  # the last query and the entries it matched
+    # The last query, and the entries an extension of it may match: those it matched, then those not tested.
+    _last: tuple[str, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._lower = [path.lower() for path in self.paths]
         self._name_starts = [path.rstrip("/").rfind("/") + 1 for path in self.paths]
-        self._last = ("", list(range(len(self.paths))))
+        self._last = ("", [])
 
     def rank(self, query: str, limit: int = 50) -> list[str]:
         """The entries that match ``query`` (letters in order, case ignored), best first."""
         query = query.lower()
         if not query:
             return self.paths[:limit]
-        previous, matched = self._last
-        pool = matched if previous and query.startswith(previous) else range(len(self.paths))
-        found = _subsequence(query)
-        lower = self._lower
-        # compress/map keep the test of every entry in C: 50,000 entries take a few milliseconds.
-        texts = lower if isinstance(pool, range) else map(lower.__getitem__, pool)
-        matched = list(compress(pool, map(found, texts)))
-        self._last = (query, matched)
-        scored = heapq.nsmallest(limit, self._candidates(query, matched), key=lambda pair: (
-            -_score(lower[pair[0]], query, pair[1]), pair[0]))
-        return [self.paths[index] for index, _ in scored]
-
-    def _candidates(self, query: str, matched: list[int]) -> list[tuple[int, int]]:
-        """At most MAX_SCORED of the matches, with where the match may start: first the files whose own name holds
-        the query as it was typed, then those whose name holds its letters, then the rest (a short query over a
-        large tree matches nearly everything; only the first of these are scored)."""
         lower, name_starts = self._lower, self._name_starts
-        whole, letters = re.compile(re.escape(query)).search, _subsequence(query)
-        chosen: dict[int, int] = {}
-        for test in (whole, letters):
-            for index in matched:
-                if index not in chosen and test(lower[index], name_starts[index]):
-                    chosen[index] = name_starts[index]
-                    if len(chosen) >= MAX_SCORED:
-                        return list(chosen.items())
-        for index in matched:
-            chosen.setdefault(index, -1)
-            if len(chosen) >= MAX_SCORED:
-                break
-        return list(chosen.items())
+        previous, pool = self._last
+        if not (previous and query.startswith(previous)):
+            pool = list(range(len(self.paths)))
+        # compress/map run each test in C: testing 50,000 entries takes a few milliseconds.
+        texts = list(map(lower.__getitem__, pool))
+        tests = map(contains, texts, repeat(query)) if len(query) == 1 else map(_subsequence(query), texts)
+        positions = list(islice(compress(range(len(pool)), tests), MAX_SCORED + 1))
+        untested = positions[-1] + 1 if len(positions) > MAX_SCORED else len(pool)
+        found = [pool[k] for k in positions]
+        self._last = (query, found + pool[untested:])
+        named = list(islice(compress(pool, map(str.count, texts, repeat(query), map(name_starts.__getitem__, pool))),
+                            MAX_SCORED))
+        seen = set(named)
+        candidates = named + [index for index in found if index not in seen][:MAX_SCORED - len(named)]
+        best = heapq.nsmallest(limit, candidates, key=lambda index: (
+            -_score(lower[index], query, name_starts[index]), index))
+        return [self.paths[index] for index in best]
 
 
 def _subsequence(query: str):
@@ -100,13 +93,15 @@ def _subsequence(query: str):
 
 
 def _score(path: str, query: str, name_start: int) -> int:
-    """fzf's first algorithm, simplified: the tightest window that holds the letters in order (inside the file's
-    own name when ``name_start`` is not -1), scored by its letters (more for each at the start of a word, more
-    for each that follows the one before), less the letters it skips and a little for a long path."""
-    start = max(name_start, 0)
-    end = _forward(path, query, start)
+    """fzf's first algorithm, simplified: the tightest window that holds the letters in order, inside the file's
+    own name where they all are there, scored by its letters (more for each at the start of a word, more for each
+    that follows the one before), less the letters it skips and a little for a long path."""
+    end = _forward(path, query, name_start)
+    bonus = 32
+    if end < 0:
+        end, bonus = _forward(path, query, 0), 0
     begin = _backward(path, query, end)
-    score = (32 if name_start >= 0 else 0) - (end - begin + 1 - len(query)) - len(path) // 16
+    score = bonus - (end - begin + 1 - len(query)) - len(path) // 16
     previous = -2
     position = begin
     for letter in query:
