@@ -152,8 +152,8 @@ class LiveScreen(Screen):
 
     async def open_session(self, session_id: str | None) -> None:
         if self.memory is not None and session_id != self.session_id:
-            self.memory.keep_draft(self.session_id, self.prompt.text)
-            self.prompt.text = self.memory.draft(session_id)
+            self.memory.keep_draft(self.session_id, self.prompt.full_text)
+            self.prompt.set_full_text(self.memory.draft(session_id))
             self.prompt.move_cursor(self.prompt.document.end)
             self.prompt.restart_history(self.memory.browse(session_id))
         self.session_id = session_id
@@ -305,7 +305,7 @@ class LiveScreen(Screen):
     @on(PromptInput.Changed)
     def _prompt_changed(self, event: PromptInput.Changed) -> None:
         if self.memory is not None:
-            self.memory.typing(self.session_id, event.text_area.text)
+            self.memory.typing(self.session_id, self.prompt.full_text)
         self.prompt_typed(event.text_area.text)
 
     def commands_listed(self, session_id: str, commands: tuple[str, ...], terminal_only: tuple[str, ...]) -> None:

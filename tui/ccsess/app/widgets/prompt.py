@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from textual import events
@@ -10,6 +11,17 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ccsess.app.keymap import NEWLINE_KEYS
+
+# A paste longer than this shows as one folded line in the prompt and is sent whole.
+FOLD_LINES = 20
+FOLD_CHARS = 2_000
+_FOLDED = re.compile(r"\[pasted [\d,]+ (?:lines|characters) #\d+\]")
+
+
+def fold_label(text: str, number: int) -> str:
+    lines = text.count("\n") + 1
+    size = f"{lines:,} lines" if lines > 1 else f"{len(text):,} characters"
+    return f"[pasted {size} #{number}]"
 
 
 
@@ -67,14 +79,48 @@ class PromptInput(TextArea):
         self._typed = ""
         # Set by the screen while a completion list is open: it takes the keys it handles (True when it did).
         self.menu_key: Callable[[str], bool] | None = None
+        # Long pastes, each shown in the text as its label (see ``fold_label``) and sent whole.
+        self.pastes: dict[str, str] = {}
+
+    @property
+    def full_text(self) -> str:
+        """The prompt as it will be sent: every folded paste put back in place of its label."""
+        text = self.text
+        if self.pastes:
+            text = _FOLDED.sub(lambda found: self.pastes.get(found.group(), found.group()), text)
+        return text
+
+    def set_full_text(self, text: str) -> None:
+        self.pastes.clear()
+        self.text = text
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        text = event.text
+        if text.count("\n") + 1 <= FOLD_LINES and len(text) <= FOLD_CHARS:
+            return  # TextArea's own handler inserts it
+        event.stop()
+        event.prevent_default()
+        label = fold_label(text, len(self.pastes) + 1)
+        self.pastes[label] = text
+        if result := self._replace_via_keyboard(label, *self.selection):
+            self.move_cursor(result.end_location)
+        self.focus()
+
+    async def _on_click(self, event: events.Click) -> None:
+        """A click on a folded paste unfolds it into the text."""
+        row, column = self.cursor_location
+        for found in _FOLDED.finditer(self.document.get_line(row)):
+            if found.start() <= column <= found.end() and found.group() in self.pastes:
+                self.replace(self.pastes.pop(found.group()), (row, found.start()), (row, found.end()))
+                return
 
     def action_edit_in_editor(self) -> None:
         """The prompt in ``$VISUAL``/``$EDITOR``, the app suspended until the editor exits."""
         from ccsess.app.prompt_editor import edit_text
 
-        edited = edit_text(self.app, self.text)
+        edited = edit_text(self.app, self.full_text)
         if edited is not None:
-            self.text = edited
+            self.set_full_text(edited)
             self.move_cursor(self.document.end)
 
     def show_history(self, step: int) -> bool:
@@ -84,9 +130,9 @@ class PromptInput(TextArea):
         if target < -1 or target >= len(self.earlier_prompts) or (step < 0 and self._browsing < 0):
             return False
         if self._browsing < 0:
-            self._typed = self.text
+            self._typed = self.full_text
         self._browsing = target
-        self.text = self._typed if target < 0 else self.earlier_prompts[target]
+        self.set_full_text(self._typed if target < 0 else self.earlier_prompts[target])
         self.move_cursor(self.document.end if step < 0 else (0, 0))
         return True
 
@@ -102,10 +148,11 @@ class PromptInput(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            text = self.text.strip()
+            text = self.full_text.strip()
             if text:
                 self.post_message(self.Submitted(self, text))
                 self.clear()
+                self.pastes.clear()
                 self._browsing = -1
             return
         row = self.cursor_location[0]

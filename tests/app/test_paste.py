@@ -1,0 +1,37 @@
+"""A long paste folds into one line of the prompt, unfolds on a click, and is sent whole. Pastes are posted to the
+app, as the terminal driver does, and the app hands them to the focused prompt."""
+
+from __future__ import annotations
+
+from textual import events
+
+from support.app_kit import wait_until
+
+SIZE = (120, 36)
+SID = "tools001"
+
+
+async def test_a_long_paste_is_folded_sent_whole_and_unfolds_on_click(app):
+    log = "\n".join(f"line {n}: something happened" for n in range(1, 341))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await screen.open_session(SID)
+        prompt = screen.prompt
+        prompt.focus()
+        await pilot.press(*"why does this fail? ")
+        app.post_message(events.Paste(log))
+        await wait_until(pilot, lambda: prompt.text == "why does this fail? [pasted 340 lines #1]")
+        assert prompt.full_text == "why does this fail? " + log
+        app.post_message(events.Paste("a short one"))
+        await wait_until(pilot, lambda: prompt.text.endswith("#1]a short one"))
+        app.post_message(events.Paste("x" * 2_500))
+        await wait_until(pilot, lambda: prompt.text.endswith("[pasted 2,500 characters #2]"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any(call[0] == "send" for call in app.engine.calls))
+        assert app.engine.calls[-1] == ("send", SID, "why does this fail? " + log + "a short one" + "x" * 2_500)
+        assert prompt.text == "" and prompt.pastes == {}
+
+        app.post_message(events.Paste(log))
+        await wait_until(pilot, lambda: prompt.text == "[pasted 340 lines #1]")
+        await pilot.click(prompt, offset=(6, 1))
+        await wait_until(pilot, lambda: prompt.text == log)
