@@ -252,7 +252,7 @@ async def test_regenerate_then_flip_versions(seeded):
         engine.reply_chunks = ["A second ", "answer."]
         await open_session(app, pilot, "older001")
         assert app.main_screen.check_action("flip_version", ()) is False
-        await pilot.press("ctrl+r")
+        await pilot.press("alt+r")
         await wait_until(pilot, lambda: not app.main_screen.is_busy("older001"))
         await wait_until(pilot, lambda: app.main_screen.last_versioned_view() is not None)
         last = app.main_screen.conversation.message_views[-1]
@@ -369,14 +369,14 @@ async def test_palette_open_in_claude_runs_resume_and_reloads(seeded, tmp_path, 
     app = build(store, Config(claude=str(script)))
     monkeypatch.setattr(type(app), "suspend", lambda self: contextlib.nullcontext())
     synced: list[str] = []
-    import ccsess.app.screens.main as main_screen
+    import ccsess.app.screens.open_in_claude as open_in_claude
 
     def fake_sync(store_, session_id):
         synced.append(session_id)
         store_.append_message(session_id, message("user", text("typed inside claude"), created=NOW))
         return 1
 
-    monkeypatch.setattr(main_screen, "sync_session", fake_sync)
+    monkeypatch.setattr(open_in_claude, "sync_session", fake_sync)
     async with app.run_test(size=SIZE) as pilot:
         await open_session(app, pilot, "older001")
         await run_palette(pilot, "Open in Claude")

@@ -126,7 +126,7 @@ async def test_regenerate_shows_two_versions(engine_app, mock_api):
     async with app.run_test(size=SIZE) as pilot:
         await app.main_screen.open_session(sid)
         await turn(app, pilot, "tell me something", sid)
-        await pilot.press("ctrl+r")
+        await pilot.press("alt+r")
         await wait_for(pilot, lambda: replies(app, sid) == 2 and not app.main_screen.is_busy(sid))
         await wait_for(pilot, lambda: "version 2/2" in screen_text(app), timeout=10)
         assert "Echo #2: tell me something" in screen_text(app)

@@ -95,7 +95,7 @@ async def test_regenerate_offers_to_put_the_files_back_first(data_dir, tmp_path)
         app.engine.files = files
         await app.main_screen.open_session(sid)
         await pilot.pause()
-        await pilot.press("ctrl+r")
+        await pilot.press("alt+r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "2 files changed since that point (added.txt, notes.py)" in screen_text(app)
         await pilot.press("y")

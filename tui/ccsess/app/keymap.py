@@ -11,7 +11,8 @@ NEWLINE_KEYS = ("ctrl+j", "shift+enter", "alt+enter")
 SCREEN_BINDINGS = [
     Binding("ctrl+n", "new_session", "New", id="new_session"),
     Binding("ctrl+b", "branch", "Branch", id="branch"),
-    Binding("ctrl+r", "regenerate", "Regenerate", id="regenerate"),
+    # ctrl+r in the prompt searches earlier prompts, as in Claude Code; alt+r regenerates from anywhere.
+    Binding("alt+r,ctrl+r", "regenerate", "Regenerate", id="regenerate"),
     Binding("ctrl+t", "flip_version", "Version", id="flip_version"),
     Binding("escape", "stop", "Stop", id="stop"),
     Binding("ctrl+s", "export", "Export", id="export"),
@@ -33,7 +34,7 @@ APP_BINDINGS = [
 BINDING_IDS = frozenset(
     binding.id for binding in SCREEN_BINDINGS + APP_BINDINGS if binding.id is not None
 ) | {"copy_message", "branch_here", "diff_turn", "diff_session", "rewind_files", "page_up", "page_down",
-      "conversation_start", "conversation_end", "focus_messages"}
+      "conversation_start", "conversation_end", "focus_messages", "open_editor", "search_history"}
 
 
 def keymap_from_config(keymap: Mapping[str, object] | None) -> tuple[dict[str, str], list[str]]:

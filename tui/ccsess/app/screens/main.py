@@ -3,26 +3,23 @@ branch, regenerate, versions, export, copy, rename, delete, archive, Open in Cla
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.app import SuspendNotSupported
 from textual.command import CommandPalette
 
 from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.screens import files as file_actions
 from ccsess.app.screens import session_admin
-from ccsess.app.screens.mentions import FileMentions
-from ccsess.app.screens.slash import SlashCommands
+from ccsess.app.screens.completions import PromptCompletions
 from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
+from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line, slug
@@ -34,27 +31,23 @@ if TYPE_CHECKING:
 
 
 
-def sync_session(store, session_id: str) -> int:
-    """Pick up turns made in interactive claude (the importer is loaded when first needed)."""
-    from ccsess.core.transfer.claude_import import sync_session as sync
-
-    return sync(store, session_id)
-
-
 class MainScreen(LiveScreen):
     BINDINGS = SCREEN_BINDINGS
 
     def __init__(self) -> None:
         super().__init__()
-        self.slash = SlashCommands(self)
-        self.mentions = FileMentions(self)
+        self.completions = PromptCompletions(self)
+        self.slash = self.completions.slash
 
     def on_mount(self) -> None:
-        self.prompt.menu_key = lambda key: self.slash.menu_key(key) or self.mentions.menu_key(key)
+        self.prompt.menu_key = self.completions.menu_key
 
     def prompt_typed(self, text: str) -> None:
-        self.slash.prompt_changed(text)
-        self.mentions.prompt_changed(self.prompt)
+        self.completions.prompt_changed(self.prompt)
+
+    @on(PromptInput.HistorySearchRequested)
+    def _search_history(self) -> None:
+        self.completions.history.open()
 
     async def run_own_command(self, text: str) -> bool:
         return await self.slash.run_own(text)
@@ -307,41 +300,9 @@ class MainScreen(LiveScreen):
     # Open in Claude ------------------------------------------------------------------------------------------
 
     async def action_open_in_claude(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        if not session.claude_session_id:
-            self.notify("Nothing to resume yet: send a message first.", severity="warning")
-            return
-        if self.is_busy(session.id):
-            self.notify("Wait for the reply to finish (or stop it) first.", severity="warning")
-            return
-        if self.app.engine is not None:
-            self.app.engine.release(session.id)
-        argv = [self.app.config.claude, "--resume", session.claude_session_id]
-        cwd = session.project if Path(session.project).is_dir() else None
-        try:
-            with self.app.suspend():
-                subprocess.run(argv, cwd=cwd, env={**os.environ, **self.app.claude_env}, check=False)
-        except SuspendNotSupported:
-            self.notify("Open in Claude needs a real terminal.", severity="warning")
-            return
-        except OSError as error:
-            self.app.report_error(f"Could not start {self.app.config.claude}", error)
-            return
-        await self.pick_up_claude_turns(session.id)
+        from ccsess.app.screens.open_in_claude import open_in_claude
 
-    async def pick_up_claude_turns(self, session_id: str) -> None:
-        """Bring turns made in interactive claude into the transcript."""
-        try:
-            added = sync_session(self.app.store, session_id)
-        except Exception as error:
-            self.app.report_error("Could not read the turns made in claude", error)
-        else:
-            if added:
-                self.notify(f"Picked up {added} new messages from claude")
-        self.reload_sessions()
-        await self.open_session(session_id)
+        await open_in_claude(self)
 
     # Search and import ----------------------------------------------------------------------------------------
 

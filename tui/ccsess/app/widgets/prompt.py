@@ -51,6 +51,7 @@ class PromptInput(TextArea):
         Binding("ctrl+end", "read('end')", "End", show=False, id="conversation_end"),
         Binding("alt+up", "read('messages')", "Messages", id="focus_messages"),
         Binding("ctrl+e", "edit_in_editor", "Editor", show=False, id="open_editor"),
+        Binding("ctrl+r", "search_history", "History", id="search_history"),
     ]
 
     class ReadRequested(Message):
@@ -59,6 +60,9 @@ class PromptInput(TextArea):
         def __init__(self, where: str) -> None:
             super().__init__()
             self.where = where
+
+    class HistorySearchRequested(Message):
+        """ctrl+r: search the prompts sent before."""
 
     class Submitted(Message):
         def __init__(self, prompt: PromptInput, text: str) -> None:
@@ -171,6 +175,9 @@ class PromptInput(TextArea):
             self._replace_via_keyboard("\n", start, end)
             return
         await super()._on_key(event)
+
+    def action_search_history(self) -> None:
+        self.post_message(self.HistorySearchRequested())
 
     def action_read(self, where: str) -> None:
         self.post_message(self.ReadRequested(where))
