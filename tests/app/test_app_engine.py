@@ -190,3 +190,36 @@ async def test_a_background_request_of_the_real_cli_waits_for_alt_w(engine_app, 
         await pilot.press("a")
         await wait_for(pilot, lambda: (project / "from-background.txt").exists() and not app.main_screen.is_busy(sid))
         assert "Tool said" in store.messages(sid)[-1].text
+
+
+async def test_a_mention_picked_and_an_image_pasted_reach_claude(engine_app, mock_api, project):
+    import base64
+    import json
+
+    from textual import events
+
+    from support.images import png_bytes
+    from support.mock_scenarios import last_user_message
+
+    app, store, sid = engine_app
+    (project / "notes").mkdir()
+    (project / "notes" / "plan.md").write_text("PLAN-FILE-MARKER: ship on Friday\n")
+    shot = project / "chart.png"
+    shot.write_bytes(png_bytes(20, 10))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await screen.open_session(sid)
+        screen.prompt.focus()
+        await pilot.press(*"read ", "@", *"plan")
+        await wait_for(pilot, lambda: "notes/plan.md" in screen.completion_menu.items)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: screen.prompt.text == "read @notes/plan.md ")
+        app.post_message(events.Paste(str(shot)))
+        await wait_for(pilot, lambda: len(screen.prompt.images) == 1)
+        await pilot.press(*"and this chart", "enter")
+        await wait_for(pilot, lambda: replies(app, sid) > 0 and not screen.is_busy(sid))
+    body = next(b for b in reversed(mock_api.requests) if "and this chart" in json.dumps(last_user_message(b)))
+    sent = json.dumps(body["messages"])
+    assert "PLAN-FILE-MARKER" in sent, "claude read the mentioned file"
+    [image] = [b for b in last_user_message(body)["content"] if isinstance(b, dict) and b.get("type") == "image"]
+    assert base64.b64decode(image["source"]["data"]) == shot.read_bytes()

@@ -71,6 +71,7 @@ class ScriptedEngine:
         self.config = config
         self.emit = emit
         self.calls: list[tuple] = []
+        self.images: list = []  # the images sent with the last prompt
         self.reply_chunks = ["Hello ", "from ", "the **engine**."]
         self.hold = False
         self._gate = threading.Event()
@@ -83,11 +84,13 @@ class ScriptedEngine:
 
     # API ---------------------------------------------------------------------------------------------------
 
-    def submit(self, session_id: str, prompt: str) -> None:
-        self._sender.submit(self.send, session_id, prompt)
+    def submit(self, session_id: str, prompt: str, images=()) -> None:
+        self._sender.submit(self.send, session_id, prompt, images)
 
-    def send(self, session_id: str, prompt: str) -> str:
-        user = self.store.append_message(session_id, message("user", text(prompt), created=NOW))
+    def send(self, session_id: str, prompt: str, images=()) -> str:
+        self.images = list(images)
+        user = self.store.append_message(session_id, message("user", text(prompt), *(image.block() for image in images),
+                                                             created=NOW))
         self.emit(ev.PromptStored(session_id, user))
         if session_id in self._streaming:
             self.pending.setdefault(session_id, []).append((user.id, prompt))

@@ -1,17 +1,20 @@
 """What the prompt's habits send to the real claude CLI, seen by the mock: @ mentions, slash commands claude
-runs itself (their output comes back as a command block), /clear, and custom commands and skills."""
+runs itself (their output comes back as a command block), /clear, custom commands and skills, and images."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 
 from ccsess.core.claude import events as ev
+from ccsess.core.claude.attachments import image_from_bytes
 from ccsess.core.claude.engine import Engine
 from ccsess.core.config import Config
 from ccsess.core.claude.turn import CLEARED
 from support.engine_kit import kit  # noqa: F401 - fixture
+from support.images import png_bytes
 from support.mock_scenarios import last_user_message, prompt_text
 
 pytestmark = pytest.mark.real_cli
@@ -96,3 +99,38 @@ def test_custom_commands_and_skills_are_listed_and_expanded_by_claude(kit, mock_
     kit.turn(sid, "/tidy")
     assert "TIDY-SKILL-BODY" in json.dumps(last_user_message(mock_api.requests[-1]))
     assert kit.store.messages(sid)[-1].role == "assistant" and kit.store.messages(sid)[-1].text
+
+
+def requests_with_text(mock_api, text: str) -> list[dict]:
+    """The requests whose last user message has a text block that is ``text`` (claude adds text of its own after
+    an image)."""
+    def texts(body: dict) -> list[str]:
+        content = (last_user_message(body) or {}).get("content")
+        texts = [b.get("text") for b in content if isinstance(b, dict)] if isinstance(content, list) else [content]
+        return [str(text).strip() for text in texts]
+
+    return [body for body in mock_api.requests if text in texts(body)]
+
+
+def image_blocks_sent(body: dict) -> list[dict]:
+    content = (last_user_message(body) or {}).get("content")
+    return [b for b in content if isinstance(b, dict) and b.get("type") == "image"] if isinstance(content, list) else []
+
+
+def test_an_attached_image_reaches_claude_and_is_sent_again_on_regenerate(kit, mock_api):
+    image = image_from_bytes("shot.png", png_bytes(24, 16))
+    engine = kit.start()
+    sid = kit.new_session()
+    engine.send(sid, "what is in this picture?", [image])
+    assert not kit.wait_type(ev.TurnFinished, sid).is_error
+    [sent] = image_blocks_sent(requests_with_text(mock_api, "what is in this picture?")[-1])
+    assert sent["source"]["media_type"] == "image/png"
+    assert base64.b64decode(sent["source"]["data"]) == image.data
+    [stored] = [b for b in kit.store.messages(sid)[0].blocks if b["type"] == "image"]
+    assert stored["source"]["type"] == "stored" and stored["source"]["bytes"] == image.size
+
+    asked = len(mock_api.requests)
+    engine.regenerate(sid)
+    assert not kit.wait_type(ev.TurnFinished, sid).is_error
+    again = requests_with_text(mock_api, "what is in this picture?")
+    assert len(mock_api.requests) > asked and len(again) >= 2 and base64.b64decode(image_blocks_sent(again[-1])[0]["source"]["data"]) == image.data

@@ -219,6 +219,10 @@ def image_label(source: Any) -> str:
     size = source.get("bytes")
     if not isinstance(size, int) and isinstance(source.get("data"), str):
         size = len(source["data"]) * 3 // 4
-    shown = f", {size / 1024:.0f} KB" if isinstance(size, int) and size >= 1024 else (
-        f", {size} bytes" if isinstance(size, int) else "")
+    shown = f", {size_label(size)}" if isinstance(size, int) else ""
     return f"[image: {source.get('media_type') or 'unknown type'}{shown}]"
+
+
+def size_label(size: int) -> str:
+    """``12 KB``, or ``300 bytes`` below one kilobyte."""
+    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"

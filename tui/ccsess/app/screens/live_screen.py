@@ -286,7 +286,7 @@ class LiveScreen(Screen):
         if await self.run_own_command(event.text):
             return
         if self.session_id is None:
-            created = await self.create_session_for_prompt(event.text)
+            created = await self.create_session_for_prompt(event.text or "image")
             if not created:
                 return
         sid = self.session_id
@@ -297,8 +297,8 @@ class LiveScreen(Screen):
             return
         if self.is_busy(sid):
             self.notify("Queued: it is sent when the current reply ends.", timeout=3)
-        engine.submit(sid, event.text)
-        if self.memory is not None and len(event.text) <= HISTORY_MAX_CHARS:
+        engine.submit(sid, event.text, event.images)
+        if self.memory is not None and event.text and len(event.text) <= HISTORY_MAX_CHARS:
             self.memory.sent(sid, event.text)
             self.prompt.restart_history(self.memory.browse(sid))
 

@@ -19,6 +19,7 @@ from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
+from ccsess.app.widgets.attachment_bar import AttachmentBar
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
@@ -48,6 +49,36 @@ class MainScreen(LiveScreen):
     @on(PromptInput.HistorySearchRequested)
     def _search_history(self) -> None:
         self.completions.history.open()
+
+    @on(PromptInput.AttachmentsChanged)
+    async def _attachments_changed(self, event: PromptInput.AttachmentsChanged) -> None:
+        if event.problem:
+            self.notify(event.problem, severity="warning", markup=False)
+        bars = self.query(AttachmentBar)
+        if not bars and self.prompt.images:
+            await self.query_one("#main-pane").mount(AttachmentBar(id="attachments"), before=self.prompt)
+            bars = self.query(AttachmentBar)
+        for bar in bars:
+            bar.show(self.prompt.images)
+
+    @on(MessageView.OpenImagesRequested)
+    def _open_images(self, event: MessageView.OpenImagesRequested) -> None:
+        from ccsess.app.system_open import open_with_system
+        from ccsess.core.store.images import image_blocks, image_path
+
+        message = event.view.message
+        data_dir = getattr(self.app.store, "data_dir", None)
+        if message is None or data_dir is None:
+            return
+        for block in image_blocks(message.blocks):
+            path = image_path(data_dir, block.get("source") or {})
+            problem = "This image was not kept" if path is None else open_with_system(path)
+            if problem:
+                self.notify(problem, severity="warning", markup=False)
+
+    @on(AttachmentBar.RemoveRequested)
+    def _remove_attachment(self, event: AttachmentBar.RemoveRequested) -> None:
+        self.prompt.detach(event.index)
 
     async def run_own_command(self, text: str) -> bool:
         return await self.slash.run_own(text)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from textual.content import Content
 from textual.widgets.option_list import Option
 
 from ccsess.app.formatting import short_path
+from ccsess.core.claude.attachments import IMAGE_SUFFIXES
 from ccsess.core.code.file_index import FileList, list_files
 from ccsess.core.text import one_line, visible_text
 
@@ -118,10 +120,16 @@ class FileMentions:
         return False
 
     def insert(self, path: str) -> None:
-        """``@path`` in place of what was typed after the ``@``; a folder keeps the list open to go on inside it."""
+        """``@path`` in place of what was typed after the ``@``; a folder keeps the list open to go on inside it, and
+        an image is attached instead."""
         prompt = self.screen.prompt
         fragment = self.typed(prompt) or ""
         row, column = prompt.cursor_location
+        if Path(path).suffix.lower() in IMAGE_SUFFIXES:  # an image goes with the prompt as an attachment
+            prompt.replace("", (row, column - len(fragment) - 1), (row, column))
+            self.screen.completion_menu.hide()
+            prompt.attach_file(str(Path(self._root()) / path))
+            return
         mention = f'@"{path}"' if " " in path else f"@{path}"
         ending = "" if path.endswith("/") else " "
         prompt.replace(mention + ending, (row, column - len(fragment) - 1), (row, column))

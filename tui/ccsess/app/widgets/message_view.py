@@ -20,6 +20,7 @@ from textual.widgets import Static
 from ccsess.app.widgets.blocks import CommandBlock, ThinkingBlock, ToolCallView, ToolResultBlock
 from ccsess.app.widgets.chunked_markdown import ChunkedMarkdown
 from ccsess.core.models import Message, image_label
+from ccsess.core.store.images import image_blocks
 from ccsess.core.text import visible_text
 
 
@@ -43,6 +44,15 @@ class MessageHeader(Static):
             self.post_message(self.VersionClicked())
 
 
+class ImagePlaceholder(Static):
+    """An image of the message, named; a click opens it (as ``o`` does)."""
+
+    def on_click(self) -> None:
+        view = next((node for node in self.ancestors if isinstance(node, MessageView)), None)
+        if view is not None:
+            view.action_open_images()
+
+
 class MessageView(Vertical, can_focus=True):
     """A message; focusable so it can be copied or branched from with the keyboard."""
 
@@ -61,6 +71,7 @@ class MessageView(Vertical, can_focus=True):
         Binding("c", "copy_message", "Copy", id="copy_message"),
         Binding("b", "branch_here", "Branch here", id="branch_here"),
         Binding("d", "diff_turn", "Diff", id="diff_turn"),
+        Binding("o", "open_images", "Open image", id="open_image"),
         Binding("D", "screen.diff_session", "Session diff", id="diff_session", show=False),
         Binding("r", "screen.rewind_files", "Rewind files", id="rewind_files", show=False),
         Binding("escape", "screen.focus_prompt", "Prompt", show=False),
@@ -79,6 +90,13 @@ class MessageView(Vertical, can_focus=True):
             self.view = view
 
     class DiffRequested(TextualMessage):
+        def __init__(self, view: MessageView) -> None:
+            super().__init__()
+            self.view = view
+
+    class OpenImagesRequested(TextualMessage):
+        """``o``, or a click on an image: open the message's images with the system's viewer."""
+
         def __init__(self, view: MessageView) -> None:
             super().__init__()
             self.view = view
@@ -150,7 +168,8 @@ class MessageView(Vertical, can_focus=True):
                 # claude's answer to a local command (/context) is open; a command the user ran is folded.
                 widgets.append(CommandBlock(block, collapsed=message.role != "assistant"))
             elif kind == "image":
-                widgets.append(Static(Content(visible_text(image_label(block.get("source")))), classes="other-block"))
+                label = Content.assemble(visible_text(image_label(block.get("source"))), ("  o opens it", "$text-muted"))
+                widgets.append(ImagePlaceholder(label, classes="other-block"))
             elif kind:
                 widgets.append(Static(Content(f"[{visible_text(str(kind))} block]"), classes="other-block"))
         return widgets
@@ -259,6 +278,14 @@ class MessageView(Vertical, can_focus=True):
 
     def action_diff_turn(self) -> None:
         self.post_message(self.DiffRequested(self))
+
+    def action_open_images(self) -> None:
+        self.post_message(self.OpenImagesRequested(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_images":
+            return True if self.message is not None and any(image_blocks(self.message.blocks)) else None
+        return True
 
     def on_message_header_version_clicked(self, event: MessageHeader.VersionClicked) -> None:
         event.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.binding import Binding
@@ -11,6 +12,9 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ccsess.app.keymap import NEWLINE_KEYS
+
+if TYPE_CHECKING:
+    from ccsess.core.claude.attachments import ImageAttachment
 
 # A paste longer than this shows as one folded line in the prompt and is sent whole.
 FOLD_LINES = 20
@@ -64,11 +68,19 @@ class PromptInput(TextArea):
     class HistorySearchRequested(Message):
         """ctrl+r: search the prompts sent before."""
 
+    class AttachmentsChanged(Message):
+        """An image was attached to the prompt or taken off it (``problem``: one that could not be)."""
+
+        def __init__(self, problem: str = "") -> None:
+            super().__init__()
+            self.problem = problem
+
     class Submitted(Message):
-        def __init__(self, prompt: PromptInput, text: str) -> None:
+        def __init__(self, prompt: PromptInput, text: str, images: tuple[ImageAttachment, ...] = ()) -> None:
             super().__init__()
             self.prompt = prompt
             self.text = text
+            self.images = images
 
         @property
         def control(self) -> PromptInput:
@@ -85,6 +97,47 @@ class PromptInput(TextArea):
         self.menu_key: Callable[[str], bool] | None = None
         # Long pastes, each shown in the text as its label (see ``fold_label``) and sent whole.
         self.pastes: dict[str, str] = {}
+        # Images sent with the prompt (shown as chips above it by the screen).
+        self.images: list[ImageAttachment] = []
+
+    def attach(self, image: ImageAttachment) -> None:
+        self.images.append(image)
+        self.post_message(self.AttachmentsChanged())
+
+    def detach(self, index: int) -> None:
+        if 0 <= index < len(self.images):
+            del self.images[index]
+            self.post_message(self.AttachmentsChanged())
+
+    def attach_file(self, path: str) -> None:
+        """Attach the image at ``path``; one that cannot be is reported with ``AttachmentsChanged.problem``."""
+        from ccsess.core.claude.attachments import AttachmentError, image_from_file
+
+        try:
+            self.attach(image_from_file(path))
+        except AttachmentError as error:
+            self.post_message(self.AttachmentsChanged(str(error)))
+
+    def action_paste(self) -> None:
+        """ctrl+v: an image on the system clipboard is attached (read off the UI thread); else the app's own
+        clipboard is pasted as text."""
+        self.run_worker(self._paste_clipboard_image, thread=True, group="clipboard-image", exclusive=True)
+
+    def _paste_clipboard_image(self) -> None:
+        from ccsess.core.claude.attachments import AttachmentError, clipboard_image
+
+        try:
+            image = clipboard_image()
+        except AttachmentError as error:
+            self.app.call_from_thread(self.post_message, self.AttachmentsChanged(str(error)))
+            return
+        if image is not None:
+            self.app.call_from_thread(self.attach, image)
+        else:
+            self.app.call_from_thread(self._paste_text)
+
+    def _paste_text(self) -> None:
+        super().action_paste()
 
     @property
     def full_text(self) -> str:
@@ -99,7 +152,15 @@ class PromptInput(TextArea):
         self.text = text
 
     async def _on_paste(self, event: events.Paste) -> None:
+        from ccsess.core.claude.attachments import pasted_image_path
+
         text = event.text
+        image = pasted_image_path(text)
+        if image is not None:  # a file dropped on the terminal, or its path pasted
+            event.stop()
+            event.prevent_default()
+            self.attach_file(str(image))
+            return
         if text.count("\n") + 1 <= FOLD_LINES and len(text) <= FOLD_CHARS:
             return  # TextArea's own handler inserts it
         event.stop()
@@ -153,10 +214,13 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             text = self.full_text.strip()
-            if text:
-                self.post_message(self.Submitted(self, text))
+            if text or self.images:
+                self.post_message(self.Submitted(self, text, tuple(self.images)))
                 self.clear()
                 self.pastes.clear()
+                if self.images:
+                    self.images.clear()
+                    self.post_message(self.AttachmentsChanged())
                 self._browsing = -1
             return
         row = self.cursor_location[0]

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ccsess.core.claude import events as ev
 from ccsess.core.claude import protocol as st
 from ccsess.core.claude import limits
+from ccsess.core.claude.attachments import ImageAttachment
 from ccsess.core.claude.limits import LimitExceeded
 from ccsess.core.claude.history import SessionHistory
 from ccsess.core.claude.launch import LaunchRefused, start_claude
-from ccsess.core.claude.live import LiveSession, PendingTurn
+from ccsess.core.claude.live import LiveSession, PendingTurn, stop_unless_finished
 from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.claude.requests import UserRequests
 from ccsess.core.claude.settings import SessionSettings
@@ -64,8 +64,9 @@ class Engine:
 
     # Public API -----------------------------------------------------------------------------------------------
 
-    def send(self, session_id: str, prompt: str) -> str:
-        """Store the prompt, then hand it to the session's claude (spawning it if needed). Returns its id."""
+    def send(self, session_id: str, prompt: str, images: Sequence[ImageAttachment] = ()) -> str:
+        """Store the prompt (and its images), then hand it to the session's claude (spawning it if needed).
+        Returns its id."""
         with self._lock:
             session = self.store.get_session(session_id)
             hit = limits.reached(session, self.config)
@@ -75,7 +76,10 @@ class Engine:
                 raise LimitExceeded(hit[1])
             if session.claude_session_id is None and session.pending_fork is None:
                 session = self.store.update_session(session_id, claude_session_id=str(uuid.uuid4()))
-            message = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": prompt}],
+            sent = tuple(image.block() for image in images)
+            # Copies: the store moves the data of the message's image blocks into files; claude gets it inline.
+            message = Message(id=new_id(), role="user", blocks=[{"type": "text", "text": prompt},
+                                                                *(dict(block) for block in sent)],
                               claude_session_id=None if session.pending_fork else session.claude_session_id)
             self.store.append_message(session_id, message)
             self.store.update_session(session_id, status="active", last_active=time.time())
@@ -84,10 +88,10 @@ class Engine:
             # The folder as the turn finds it, before claude can touch it; taken off the lock (and off the UI).
             self.files.record(session_id, message.id, "start").result()
         with self._lock:
-            self._queue_turn(session_id, PendingTurn(message.id, prompt))
+            self._queue_turn(session_id, PendingTurn(message.id, prompt, images=sent))
         return message.id
 
-    def submit(self, session_id: str, prompt: str) -> None:
+    def submit(self, session_id: str, prompt: str, images: Sequence[ImageAttachment] = ()) -> None:
         """``send`` on the engine's sending thread, in the order of the calls, so the caller (the UI) never waits
         for the store's fsync or a spawn. The session reads as busy at once; ``PromptStored`` reports the prompt
         and ``SessionFailed`` a problem."""
@@ -97,7 +101,7 @@ class Engine:
 
         def send() -> None:
             try:
-                self.send(session_id, prompt)
+                self.send(session_id, prompt, images)
             except LimitExceeded:
                 pass  # reported with LimitReached, which gives the prompt back
             except Exception as error:  # the store and the launcher say what went wrong in one line
@@ -119,9 +123,7 @@ class Engine:
             recorder.mark_stopping()
             self._set_state(live, "stopping")
             self._control(live, {"subtype": "interrupt"})
-            timer = threading.Timer(STOP_GRACE, self._escalate_stop, args=(live, recorder, 1))
-            timer.daemon = True
-            timer.start()
+            stop_unless_finished(live, recorder, self._lock, STOP_GRACE)
 
     def set_model(self, session_id: str, model: str) -> None:
         self.settings.set_model(session_id, model)
@@ -241,7 +243,7 @@ class Engine:
             claude_session_id=live.claude_session_id, version_group=turn.version_group, version=turn.version,
             cost_base=live.cost_seen,
         )
-        live.process.write_json({"type": "user", "message": {"role": "user", "content": turn.text}})
+        live.process.write_json({"type": "user", "message": {"role": "user", "content": turn.content()}})
         self.emit(ev.TurnStarted(live.session_id, turn.prompt_message_id))
         self._set_state(live, live.state if live.state == "starting" else "streaming")
 
@@ -290,12 +292,8 @@ class Engine:
         elif isinstance(item, st.Result):
             self._on_result(live, item)
             return
-        elif isinstance(item, st.ConversationReset):
-            # /clear: a later start resumes the new conversation, not the one cleared.
-            live.claude_session_id = item.claude_session_id
-            self.store.update_session(live.session_id, claude_session_id=item.claude_session_id, pending_fork=None)
-            if recorder is not None:
-                recorder.claude_session_id = item.claude_session_id
+        elif isinstance(item, st.ConversationReset):  # /clear: a later start resumes the new conversation
+            self._adopt_claude_session(live, item.claude_session_id)
         elif isinstance(item, st.Retry) and live.state != "stopping":
             self._set_state(live, "retrying", f"{item.attempt}/{item.max_retries}")
         elif isinstance(item, (st.MessageStart, st.Status)) and live.state in ("retrying", "starting"):
@@ -314,13 +312,17 @@ class Engine:
             self.emit(ev.TurnStarted(live.session_id, ""))
             self._set_state(live, "streaming")
         if live.claude_session_id is None and item.session_id:
-            live.claude_session_id = item.session_id
-            self.store.update_session(live.session_id, claude_session_id=item.session_id, pending_fork=None)
+            self._adopt_claude_session(live, item.session_id)
             if live.recorder is not None:
-                live.recorder.claude_session_id = item.session_id
                 self._stamp_prompt(live, item.session_id)
         if live.recorder is not None and live.state in ("starting", "retrying"):
             self._set_state(live, "streaming")
+
+    def _adopt_claude_session(self, live: LiveSession, claude_session_id: str) -> None:
+        live.claude_session_id = claude_session_id
+        self.store.update_session(live.session_id, claude_session_id=claude_session_id, pending_fork=None)
+        if live.recorder is not None:
+            live.recorder.claude_session_id = claude_session_id
 
     def _mode_reported(self, session_id: str, mode: str) -> None:
         """claude switched modes itself (an approved plan leaves plan mode): store it and say so."""
@@ -402,19 +404,6 @@ class Engine:
             live.control_waiters[request_id] = on_reply
         live.process.write_json({"type": "control_request", "request_id": request_id, "request": request})
         return request_id
-
-    def _escalate_stop(self, live: LiveSession, recorder: TurnRecorder, step: int) -> None:
-        """A stop that claude did not honour in time: SIGINT, then after another grace period SIGKILL."""
-        with self._lock:
-            if recorder.finished or not live.process.alive:
-                return
-        if step == 1:
-            live.process.send_signal(signal.SIGINT)
-            timer = threading.Timer(STOP_GRACE, self._escalate_stop, args=(live, recorder, 2))
-            timer.daemon = True
-            timer.start()
-        else:
-            live.process.kill()
 
     def _set_state(self, live: LiveSession, state: str, detail: str = "") -> None:
         live.state = state

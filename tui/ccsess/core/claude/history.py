@@ -16,6 +16,7 @@ from typing import Any
 
 from ccsess.core.claude import events as ev
 from ccsess.core.claude.live import PendingTurn
+from ccsess.core.store.images import inline_images
 from ccsess.core.claude.pool import ProcessPool
 from ccsess.core.code.turn_files import TurnFiles
 from ccsess.core.errors import EngineError, GitError
@@ -86,7 +87,9 @@ def plan_regenerate(store: SessionStore, session_id: str) -> PendingTurn:
         store.update_session(session_id, pending_fork=None, claude_session_id=str(uuid.uuid4()),
                              chosen_versions=chosen)
     _log_fork(store, session_id, regenerate=group, version=version)
-    return PendingTurn(prompt.id, prompt.text, version_group=group, version=version)
+    images = [block for block in inline_images(getattr(store, "data_dir", "."), prompt.blocks)
+              if block.get("type") == "image" and block.get("source", {}).get("type") == "base64"]
+    return PendingTurn(prompt.id, prompt.text, version_group=group, version=version, images=tuple(images))
 
 
 def choose_version(store: SessionStore, session_id: str, group_id: str, version: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,6 +21,14 @@ class PendingTurn:
     text: str
     version_group: str | None = None
     version: int = 0
+    images: tuple[dict[str, Any], ...] = ()  # image blocks with their data
+
+    def content(self) -> str | list[dict[str, Any]]:
+        """The user message's content as claude reads it: the text alone, or the images and then the text (claude
+        reads @ mentions in a last text block only, not in one followed by an image)."""
+        if not self.images:
+            return self.text
+        return list(self.images) + ([{"type": "text", "text": self.text}] if self.text else [])
 
 
 @dataclass
@@ -48,3 +58,23 @@ class LiveSession:
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+
+def stop_unless_finished(live: LiveSession, recorder: TurnRecorder, lock: threading.RLock | threading.Lock,
+                         grace: float, step: int = 1) -> None:
+    """A stop asked of claude that it has not honoured within ``grace`` seconds: SIGINT, then after another
+    ``grace`` SIGKILL."""
+
+    def escalate() -> None:
+        with lock:
+            if recorder.finished or not live.process.alive:
+                return
+        if step == 1:
+            live.process.send_signal(signal.SIGINT)
+            stop_unless_finished(live, recorder, lock, grace, 2)
+        else:
+            live.process.kill()
+
+    timer = threading.Timer(grace, escalate)
+    timer.daemon = True
+    timer.start()
