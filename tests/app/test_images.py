@@ -93,3 +93,32 @@ async def test_an_image_too_big_or_not_an_image_is_refused_with_one_line(app, tm
         assert "huge.png is 20.0 MB; images over 20 MB are not sent" in shown
         assert "fake.png is not a PNG, JPEG, GIF or WebP image" in shown
         assert chips(screen) == [] and screen.prompt.text == ""
+
+
+async def test_ctrl_v_attaches_an_image_from_the_system_clipboard(app, tmp_path, monkeypatch):
+    image = tmp_path / "clip.png"
+    image.write_bytes(png_bytes(10, 10))
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    xclip = tools / "xclip"
+    # An X11 clipboard tool that holds an image until the file is removed, then has none (exit 1, as xclip does).
+    xclip.write_text(f"#!/bin/sh\n[ -f {image} ] || exit 1\ncat {image}\n")
+    xclip.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await screen.open_session("tools001")
+        prompt = screen.prompt
+        prompt.focus()
+        await pilot.press("ctrl+v")
+        await wait_until(pilot, lambda: len(chips(screen)) == 1)
+        assert "clipboard image · image/png" in chips(screen)[0]
+        assert prompt.images[0].data == image.read_bytes()
+
+        image.unlink()
+        app.copy_to_clipboard("plain text")
+        await pilot.press("ctrl+v")  # no image there: the text is pasted
+        await wait_until(pilot, lambda: prompt.text == "plain text")
+        assert len(prompt.images) == 1

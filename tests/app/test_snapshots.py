@@ -133,3 +133,35 @@ def test_light_theme(snap_compare, tmp_path):
 def test_palette_themes_load(tmp_path, theme):
     app = build(Store(tmp_path / "data"))
     assert theme in app.available_themes
+
+
+def test_slash_command_list(snap_compare, tmp_path):
+    async def slash(pilot) -> None:
+        await open_demo(pilot)
+        await pilot.press("/", "c")
+        await pilot.pause()
+
+    assert snap_compare(build(demo_store(tmp_path / "data")), terminal_size=SIZE, run_before=slash)
+
+
+def test_file_picker(snap_compare, tmp_path):
+    shop = tmp_path / "shop"
+    for name in ("src/cart/checkout.py", "src/cart/__init__.py", "src/cart/prices.py", "src/catalog/search.py",
+                 "tests/test_checkout.py", "docs/checkout-flow.md", "README.md"):
+        (shop / name).parent.mkdir(parents=True, exist_ok=True)
+        (shop / name).write_text(name)
+    store = demo_store(tmp_path / "data")
+    store.update_session("demo0001", project=str(shop))
+
+    async def mention(pilot) -> None:
+        await open_demo(pilot)
+        await pilot.press("alt+s")  # the sidebar would show the folder, whose path differs from run to run
+        await pilot.press(*"look at @chk")
+        menu = pilot.app.main_screen.completion_menu
+        for _ in range(200):
+            if "src/cart/checkout.py" in menu.items:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(build(store), terminal_size=SIZE, run_before=mention)

@@ -95,13 +95,13 @@ def _subsequence(query: str):
 def _score(path: str, query: str, name_start: int) -> int:
     """fzf's first algorithm, simplified: the tightest window that holds the letters in order, inside the file's
     own name where they all are there, scored by its letters (more for each at the start of a word, more for each
-    that follows the one before), less the letters it skips and a little for a long path."""
+    that follows the one before), less the letters it skips and a little for a long name and path."""
     end = _forward(path, query, name_start)
     bonus = 32
     if end < 0:
         end, bonus = _forward(path, query, 0), 0
     begin = _backward(path, query, end)
-    score = bonus - (end - begin + 1 - len(query)) - len(path) // 16
+    score = bonus - (end - begin + 1 - len(query)) - len(path) // 16 - (len(path) - name_start) // 4
     previous = -2
     position = begin
     for letter in query:
