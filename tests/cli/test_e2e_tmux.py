@@ -117,8 +117,8 @@ def test_installed_ccsess_in_tmux(tmp_path, claude_bin, claude_env, mock_api):
         terminal.wait_closed()
 
         terminal.start()
-        shown = terminal.wait_for("hello from tmux")
-        assert str(project.name) in shown
+        terminal.wait_for("hello from tmux")
+        terminal.wait_for(f"/{project.name}")
         # ctrl+e: the app gives the terminal to $VISUAL and takes the edited prompt back.
         terminal.keys("a draft", literal=True)
         terminal.keys("C-e")
