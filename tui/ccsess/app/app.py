@@ -414,7 +414,8 @@ def _import_for_later() -> None:
     import importlib
 
     try:
-        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export"):
+        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export",
+                       "ccsess.app.screens.completions"):
             importlib.import_module(module)
         importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
     except Exception:

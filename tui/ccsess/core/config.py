@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +200,8 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] = os.
     except OSError as exc:
         raise ConfigError(f"config error in {path}: cannot read it ({exc.strerror or exc})") from None
     if raw is not None:
+        import tomllib  # only when there is a file: the parser is not needed to start without one
+
         try:
             document = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:

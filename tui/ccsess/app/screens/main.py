@@ -14,18 +14,18 @@ from textual.command import CommandPalette
 from ccsess.app.commands import AllowedRuleProvider, ModelProvider, ModeProvider
 from ccsess.app.screens import files as file_actions
 from ccsess.app.screens import session_admin
-from ccsess.app.screens.completions import PromptCompletions
 from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.app.widgets.attachment_bar import AttachmentBar
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line, slug
 
 if TYPE_CHECKING:
+    from ccsess.app.screens.completions import PromptCompletions
+    from ccsess.app.screens.slash import SlashCommands
     from ccsess.app.screens.claude_import import ImportProgress
     from ccsess.core.models import Session
     from ccsess.app.screens.search import FoundMessage
@@ -37,11 +37,23 @@ class MainScreen(LiveScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.completions = PromptCompletions(self)
-        self.slash = self.completions.slash
+        self._completions: PromptCompletions | None = None
+
+    @property
+    def completions(self) -> PromptCompletions:
+        """Built on first use: the first frame does not wait for the pickers' modules."""
+        if self._completions is None:
+            from ccsess.app.screens.completions import PromptCompletions
+
+            self._completions = PromptCompletions(self)
+        return self._completions
+
+    @property
+    def slash(self) -> SlashCommands:
+        return self.completions.slash
 
     def on_mount(self) -> None:
-        self.prompt.menu_key = self.completions.menu_key
+        self.prompt.menu_key = lambda key: self.completions.menu_key(key)
 
     def prompt_typed(self, text: str) -> None:
         self.completions.prompt_changed(self.prompt)
@@ -54,6 +66,8 @@ class MainScreen(LiveScreen):
     async def _attachments_changed(self, event: PromptInput.AttachmentsChanged) -> None:
         if event.problem:
             self.notify(event.problem, severity="warning", markup=False)
+        from ccsess.app.widgets.attachment_bar import AttachmentBar
+
         bars = self.query(AttachmentBar)
         if not bars and self.prompt.images:
             await self.query_one("#main-pane").mount(AttachmentBar(id="attachments"), before=self.prompt)
@@ -76,8 +90,8 @@ class MainScreen(LiveScreen):
             if problem:
                 self.notify(problem, severity="warning", markup=False)
 
-    @on(AttachmentBar.RemoveRequested)
-    def _remove_attachment(self, event: AttachmentBar.RemoveRequested) -> None:
+    @on(PromptInput.DetachRequested)
+    def _remove_attachment(self, event: PromptInput.DetachRequested) -> None:
         self.prompt.detach(event.index)
 
     async def run_own_command(self, text: str) -> bool:

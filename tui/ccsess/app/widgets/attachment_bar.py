@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
+from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.models import size_label
 from ccsess.core.text import visible_text
 
@@ -29,7 +29,7 @@ class AttachmentChip(Static):
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.post_message(AttachmentBar.RemoveRequested(self.index))
+        self.post_message(PromptInput.DetachRequested(self.index))
 
 
 class AttachmentBar(Horizontal):
@@ -41,11 +41,6 @@ class AttachmentBar(Horizontal):
         & > .chip { width: auto; height: 1; padding: 0 1; margin: 0 1 0 0; background: $boost; }
     }
     """
-
-    class RemoveRequested(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
 
     def show(self, images: Sequence[ImageAttachment]) -> None:
         self.remove_children()

@@ -75,6 +75,13 @@ class PromptInput(TextArea):
             super().__init__()
             self.problem = problem
 
+    class DetachRequested(Message):
+        """Take the image at ``index`` off the prompt (a click on its chip)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     class Submitted(Message):
         def __init__(self, prompt: PromptInput, text: str, images: tuple[ImageAttachment, ...] = ()) -> None:
             super().__init__()
