@@ -9,21 +9,23 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccsess.core.atomic import clean_stale_temp_files
 from ccsess.core.errors import CorruptFile, SessionNotFound, StoreError
 from ccsess.core.paths import ensure_private_dir
 from ccsess.core.store.documents import MESSAGES, SESSION_COPY, SESSIONS, clone, entry, rows_from_session_files
-from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, StoreFile, meta_entry
-from ccsess.core.store.journal import JournaledStorage, Tables
+from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, StoreFile, journaled_storage, meta_entry
+
+if TYPE_CHECKING:
+    from ccsess.core.store.journal import Tables
 
 OPEN_SESSION_FILES = 64
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class DataFiles:
-    def __init__(self, data_dir: Path, *, lock_timeout: float, storage: StorageFactory = JournaledStorage) -> None:
+    def __init__(self, data_dir: Path, *, lock_timeout: float, storage: StorageFactory = journaled_storage) -> None:
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
         self.problems: list[str] = []
@@ -49,7 +51,7 @@ class DataFiles:
                     clean_stale_temp_files(directory)
                 with self.index_tables():
                     pass
-                index_files = (self.index.path, self.index.storage.journal_path)
+                index_files = (self.index.path, self.index.journal_path)
                 if not any(p.exists() for p in index_files) and any(self.sessions_dir.glob("*.json")):
                     with self.index.lock():
                         self._rebuild_index("the session index was missing")

@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
-
-from tinydb.storages import Storage
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ccsess.core.models import SCHEMA_VERSION, Session, new_id
-from ccsess.core.store.journal import JournaledStorage, Tables
 from ccsess.core.errors import CorruptFile, StoreError, StoreLocked
+
+if TYPE_CHECKING:
+    from tinydb.storages import Storage
+
+    from ccsess.core.store.journal import Tables
 
 META_TABLE = "_meta"
 META_KEY = "schema"
@@ -39,6 +41,14 @@ class TableStorage(Protocol):
 
 
 StorageFactory = Callable[[Path], TableStorage]
+
+
+def journaled_storage(path: Path) -> TableStorage:
+    """The default storage, the journaled JSON file (``journal``); TinyDB is loaded when a first file opens, which
+    a window that starts from its saved first screen does after its first frame."""
+    from ccsess.core.store.journal import JournaledStorage
+
+    return JournaledStorage(path)
 
 
 class WholeStorage:
@@ -158,13 +168,26 @@ class StoreFile:
     """A TinyDB file guarded by ``<file>.lock``: hold ``lock()`` around every ``load()`` and write."""
 
     def __init__(self, path: Path, *, data_dir: Path, lock_timeout: float,
-                 storage: StorageFactory = JournaledStorage) -> None:
+                 storage: StorageFactory = journaled_storage) -> None:
         self.path = path
         self.data_dir = data_dir
         self.lock_timeout = lock_timeout
-        self.storage = storage(path)
+        self._make_storage = storage
+        self._storage: TableStorage | None = None
         self._lock: Any = None
         self.written = False
+
+    @property
+    def journal_path(self) -> Path:
+        """Where the storage keeps its journal (``journal.JOURNAL_SUFFIX``), known without making the storage."""
+        return Path(f"{self.path}.journal")
+
+    @property
+    def storage(self) -> TableStorage:
+        """Made on first use (see ``journaled_storage``)."""
+        if self._storage is None:
+            self._storage = self._make_storage(self.path)
+        return self._storage
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -220,7 +243,7 @@ class StoreFile:
     def last_write(self) -> float:
         """When the file or its journal was last written (0 if neither exists)."""
         times = [0.0]
-        for path in (self.path, self.storage.journal_path):
+        for path in (self.path, self.journal_path):
             try:
                 times.append(path.stat().st_mtime)
             except FileNotFoundError:
@@ -236,7 +259,7 @@ class StoreFile:
             target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
             n += 1
         moved: Path | None = None
-        for source, dest in ((self.path, target), (self.storage.journal_path, Path(f"{target}.journal"))):
+        for source, dest in ((self.path, target), (self.journal_path, Path(f"{target}.journal"))):
             try:
                 os.replace(source, dest)
                 moved = moved or dest
@@ -246,7 +269,7 @@ class StoreFile:
         return target if moved is None or moved == target else moved
 
     def remove_files(self) -> None:
-        for path in (self.path, self.storage.journal_path):
+        for path in (self.path, self.journal_path):
             try:
                 path.unlink()
             except FileNotFoundError:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ccsess.core.models import STATUSES, Event, Message, Session, SessionSummary, new_id, now
-from ccsess.core.store.journal import JournaledStorage
 from ccsess.core.store.images import store_images
 from ccsess.core.store.documents import (
     EVENTS,
@@ -34,7 +33,7 @@ from ccsess.core.store.documents import (
 from ccsess.core.errors import AmbiguousSession, MessageNotFound, SessionNotFound, StoreError
 from ccsess.core.store.api import StoreListener
 from ccsess.core.store.data_files import DataFiles
-from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, meta_entry
+from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, journaled_storage, meta_entry
 from ccsess.core.text import clean_name
 from ccsess.core.store.recent import RECENT_FILE, first_screen, RecentView, Stamp, index_stamp, read_recent, write_recent
 
@@ -44,7 +43,7 @@ _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
 
 class Store:
     def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, defer_open: bool = False,
-                 storage: StorageFactory = JournaledStorage) -> None:
+                 storage: StorageFactory = journaled_storage) -> None:
         """``defer_open`` leaves reading the index (and the checks that come with it) to the first call that
         needs it or to ``open_index``, so a window can show ``recent_view`` first. ``storage`` makes the
         storage of each file (see ``files``)."""
@@ -186,7 +185,7 @@ class Store:
             summaries = [SessionSummary.from_dict(row) if row.get("status") != "active"
                          else SessionSummary.from_dict({**row, "status": live_status(row)})
                          for row in tables.get(SESSIONS, {}).values()]
-            self._listed_stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+            self._listed_stamp = index_stamp(self._index.path, self._index.journal_path)
         if not include_archived:
             summaries = [s for s in summaries if s.status != "archived"]
         summaries.sort(key=lambda s: s.last_active, reverse=True)
@@ -204,7 +203,7 @@ class Store:
     def recent_view(self) -> RecentView | None:
         """The view saved by ``save_recent_view``, if the index has not changed since; never reads the index. A
         data dir where nothing was stored yet has an empty view (no index, no session files)."""
-        stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+        stamp = index_stamp(self._index.path, self._index.journal_path)
         if stamp is None and not self._index.path.exists() and not any(self._files.sessions_dir.iterdir()):
             return RecentView()
         return read_recent(self.data_dir / RECENT_FILE, stamp)
@@ -213,7 +212,7 @@ class Store:
         """Save the first sessions of a list made by the last ``list_summaries`` (unarchived, in the order
         shown), with the settings, for ``recent_view``. Does nothing if the index changed since that list."""
         with self._files.index_tables() as tables:
-            stamp = index_stamp(self._index.path, self._index.storage.journal_path)
+            stamp = index_stamp(self._index.path, self._index.journal_path)
             if stamp is None or stamp != self._listed_stamp:
                 return
             settings = {key: clone(doc["value"]) for key, doc in tables.get(SETTINGS, {}).items()
