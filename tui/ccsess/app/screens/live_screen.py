@@ -74,6 +74,10 @@ class LiveScreen(Screen):
         self.events_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
+        # The width class from the start (set before anything is styled, so it costs no second styling pass): the
+        # first frame of a small terminal is not laid out wide and then narrowed.
+        width = self.app.size.width
+        self.add_class([name for least, name in self.HORIZONTAL_BREAKPOINTS if width >= least][-1])
         with Horizontal(id="body"):
             yield SessionSidebar(clock=self.app.clock, id="sidebar")
             with Vertical(id="main-pane"):
@@ -119,10 +123,6 @@ class LiveScreen(Screen):
         return self._session
 
     async def on_mount(self) -> None:
-        # The width classes from the start, so the first frame is not laid out wide and then narrowed.
-        width = self.app.size.width
-        current = [name for least, name in self.HORIZONTAL_BREAKPOINTS if width >= least][-1:]
-        self.update_classes({name: name in current for _, name in self.HORIZONTAL_BREAKPOINTS}, animate=False)
         store = self.app.store
         self.memory = PromptMemory(self.app.stored_setting, lambda key, value: self.app.call_engine(
             "Could not save the prompt history", lambda: store.set_setting(key, value)))
