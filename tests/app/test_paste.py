@@ -35,3 +35,30 @@ async def test_a_long_paste_is_folded_sent_whole_and_unfolds_on_click(app):
         await wait_until(pilot, lambda: prompt.text == "[pasted 340 lines #1]")
         await pilot.click(prompt, offset=(6, 1))
         await wait_until(pilot, lambda: prompt.text == log)
+
+
+async def test_what_is_typed_before_the_text_box_comes_is_handed_to_it():
+    from textual.app import App
+
+    from ccsess.app.widgets.prompt import PromptInput, PromptPlaceholder
+
+    sent: list[str] = []
+
+    class Starting(App):
+        def compose(self):
+            yield PromptPlaceholder()
+
+        def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+            sent.append(event.text)
+
+    app = Starting()
+    async with app.run_test() as pilot:
+        placeholder = app.query_one(PromptPlaceholder)
+        placeholder.focus()
+        await pilot.press(*"hi there", "enter", *"next")
+        assert app.focused is placeholder and not sent
+        prompt = PromptInput(id="prompt")
+        await app.mount(prompt)
+        prompt.focus()
+        placeholder.hand_over(prompt)
+        await wait_until(pilot, lambda: sent == ["hi there"] and prompt.text == "next")

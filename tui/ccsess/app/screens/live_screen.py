@@ -19,7 +19,7 @@ from ccsess.app.widgets.completion_menu import CompletionMenu
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.key_bar import KeyBar
 from ccsess.app.widgets.message_view import MessageView
-from ccsess.app.widgets.prompt import PromptInput
+from ccsess.app.widgets.prompt import PromptInput, PromptPlaceholder
 from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
@@ -54,7 +54,7 @@ SESSION_ACTIONS = {"branch", "regenerate", "export", "switch_model", "cycle_mode
 
 
 class LiveScreen(Screen):
-    AUTO_FOCUS = "#prompt"
+    AUTO_FOCUS = None  # the prompt, once it is mounted (``prompt_mounted``)
     # Below 120 columns the session list gives the conversation room (app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
@@ -83,7 +83,9 @@ class LiveScreen(Screen):
             with Vertical(id="main-pane"):
                 yield ConversationView(self.app.store, id="conversation")
                 yield CompletionMenu(id="completion-menu")
-                yield PromptInput(id="prompt")
+                # In a terminal the text box comes just after the first frame (it is the costliest widget to set up);
+                # headless (tests, snapshots) it is there from the start.
+                yield PromptInput(id="prompt") if self.app.is_headless else PromptPlaceholder()
                 yield StatusLine(id="status")
         yield KeyBar()
 
@@ -136,13 +138,28 @@ class LiveScreen(Screen):
             except StoreError:
                 pass
         await self.open_session(None)
-        self.prompt.focus()
+        if self.query(PromptInput):
+            self.prompt_mounted()
+        else:
+            self.query_one(PromptPlaceholder).focus()
         self.set_interval(60, self.sidebar.refresh_times)
         self.call_after_refresh(self._after_first_frame, recent is None)
 
-    def _after_first_frame(self, listed_all: bool) -> None:
+    def prompt_mounted(self, focus: bool = True) -> None:
+        if focus:
+            self.prompt.focus()
+        self.update_prompt_state()
+
+    async def _after_first_frame(self, listed_all: bool) -> None:
         """The first frame showed either every session or the saved first screen of them (see
         ``core.store.recent``); in the second case the full list takes its place now, unchanged on screen."""
+        for placeholder in self.query(PromptPlaceholder):
+            prompt = PromptInput(id="prompt")
+            await self.query_one("#main-pane").mount(prompt, before=placeholder)
+            focused = self.focused is placeholder
+            await placeholder.remove()
+            self.prompt_mounted(focus=focused or self.focused is None)
+            placeholder.hand_over(prompt)
         if not listed_all:
             try:
                 self.reload_sessions()
@@ -230,7 +247,8 @@ class LiveScreen(Screen):
 
     def update_prompt_state(self) -> None:
         sid = self.session_id
-        self.prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
+        for prompt in self.query(PromptInput):
+            prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
     def action_edit_prompt(self) -> None:
         self.prompt.action_edit_in_editor()

@@ -52,7 +52,8 @@ class MainScreen(LiveScreen):
     def slash(self) -> SlashCommands:
         return self.completions.slash
 
-    def on_mount(self) -> None:
+    def prompt_mounted(self, focus: bool = True) -> None:
+        super().prompt_mounted(focus)
         self.prompt.menu_key = lambda key: self.completions.menu_key(key)
 
     def prompt_typed(self, text: str) -> None:

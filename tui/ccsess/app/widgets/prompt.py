@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from ccsess.app.keymap import NEWLINE_KEYS
 
@@ -27,6 +27,40 @@ def fold_label(text: str, number: int) -> str:
     size = f"{lines:,} lines" if lines > 1 else f"{len(text):,} characters"
     return f"[pasted {size} #{number}]"
 
+
+
+PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
+
+
+class PromptPlaceholder(Static):
+    """The prompt's look for the first frame, before the text box itself is mounted."""
+
+    DEFAULT_CSS = """
+    PromptPlaceholder {
+        height: 3;
+        border: tall $primary;
+        background: $surface;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    can_focus = True
+
+    def __init__(self) -> None:
+        super().__init__(PLACEHOLDER, id="prompt-placeholder", markup=False)
+        # What was typed before the text box came, given to it when it does.
+        self.typed: list[events.Key] = []
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable or event.key in ("enter", "backspace", *NEWLINE_KEYS):
+            event.stop()
+            event.prevent_default()
+            self.typed.append(event)
+
+    def hand_over(self, prompt: PromptInput) -> None:
+        for key in self.typed:
+            prompt.post_message(events.Key(key.key, key.character))
 
 
 class PromptInput(TextArea):
@@ -95,7 +129,7 @@ class PromptInput(TextArea):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
-        self.placeholder = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
+        self.placeholder = PLACEHOLDER
         # Earlier prompts, nearest first (set by the screen); up on the first line walks back through them.
         self.earlier_prompts: list[str] = []
         self._browsing = -1
