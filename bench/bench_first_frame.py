@@ -1,8 +1,9 @@
 """Time to first frame and peak memory of `ccsess` with 0, 1,000 and 10,000 stored sessions.
 
 Two more cases start ccsess with the 10,000 sessions in the state a user meets after working outside the app:
-right after a command-line change to the list (``ccsess rename`` here; ``ccsess import`` does the same), and with
-no saved first screen at all (``recent.json`` removed before each run, the worst case).
+right after a command-line change to the list (``ccsess rename`` here, on a store that holds the importer's record
+of 10,000 files, as one filled by ``ccsess import`` does), and with no saved first screen at all (``recent.json``
+removed before each run, the worst case).
 
 Each app runs as a real process on a 120x40 PTY; the clock runs from spawn until the marker text is on screen,
 and peak memory is the process's VmHWM at that moment. The reference, measured in the same run, is a bare
@@ -73,6 +74,10 @@ def after_change_cases(scratch: Path, sessions: int) -> list[Case]:
         env = common.ccsess_env(folder, data_dir)
         newest = Store(data_dir).list_summaries()[0].name
         if kind == "change":
+            # As a store filled by `ccsess import` is: with the importer's record of every file it read.
+            Store(data_dir).set_setting("import.files", {
+                f"/home/u/.claude/projects/-home-u-work/{n:08d}.jsonl": [1_700_000_000.0 + n, 4096 + n, 2]
+                for n in range(sessions)})
             oldest = Store(data_dir).list_summaries()[-1].id
             names = iter(range(1_000_000))
 

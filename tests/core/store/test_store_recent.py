@@ -28,6 +28,7 @@ def test_recent_view_is_used_only_while_the_index_is_unchanged(data_dir: Path):
     store = Store(data_dir)
     fill(store, 5)
     store.set_setting("theme", "ccsess-light")
+    store.set_setting("import.files", {f"/claude/{n}.jsonl": [n, n] for n in range(100)})
     listed = store.list_summaries()
     store.save_recent_view(listed[:3])
 
@@ -35,7 +36,7 @@ def test_recent_view_is_used_only_while_the_index_is_unchanged(data_dir: Path):
     view = fresh.recent_view()
     assert view is not None
     assert [s.id for s in view.sessions] == [s.id for s in listed[:3]]
-    assert view.settings == {"theme": "ccsess-light"}
+    assert view.settings == {"theme": "ccsess-light"}, "the importer's record is not for the window"
 
     store.append_message(listed[-1].id, Message("m1", "user", [{"type": "text", "text": "hi"}]))
     assert Store(data_dir, defer_open=True).recent_view() is None

@@ -35,7 +35,7 @@ from ccsess.core.store.api import StoreListener
 from ccsess.core.store.data_files import DataFiles
 from ccsess.core.store.files import META_KEY, META_TABLE, StorageFactory, journaled_storage, meta_entry
 from ccsess.core.text import clean_name
-from ccsess.core.store.recent import RECENT_FILE, first_screen, RecentView, Stamp, index_stamp, read_recent, write_recent
+from ccsess.core.store.recent import NOT_FOR_THE_WINDOW, RECENT_FILE, first_screen, RecentView, Stamp, index_stamp, read_recent, write_recent
 
 
 _SESSION_FIELDS = {f.name for f in dataclasses.fields(Session)}
@@ -216,7 +216,7 @@ class Store:
             if stamp is None or stamp != self._listed_stamp:
                 return
             settings = {key: clone(doc["value"]) for key, doc in tables.get(SETTINGS, {}).items()
-                        if isinstance(doc, dict) and "value" in doc}
+                        if isinstance(doc, dict) and "value" in doc and not key.startswith(NOT_FOR_THE_WINDOW)}
             try:
                 write_recent(self.data_dir / RECENT_FILE, stamp, RecentView(list(sessions), settings))
             except OSError:
