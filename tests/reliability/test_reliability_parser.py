@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
 from ccsess.core.claude import protocol as st
-from ccsess.core.claude.protocol import LineFramer
+from ccsess.core.claude.framing import LineFramer
 
 
 def _is_valid_line(raw: bytes) -> bool:

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
 from ccsess.core.claude import protocol as st
-from ccsess.core.claude.protocol import LineFramer, parse_line
+from ccsess.core.claude.framing import LineFramer
+from ccsess.core.claude.protocol import parse_line
 
 
 def _frame(chunks: list[bytes]) -> tuple[list[dict], LineFramer]:

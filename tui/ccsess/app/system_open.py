@@ -7,6 +7,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ccsess.core.models import Message
 
 
 def open_with_system(path: Path) -> str | None:
@@ -23,3 +27,18 @@ def open_with_system(path: Path) -> str | None:
     except OSError as error:
         return f"Could not run {program}: {error.strerror or error}"
     return None
+
+
+def open_images(data_dir: Path | None, message: Message | None) -> list[str]:
+    """Open every image of ``message`` kept in ``data_dir``; what could not be opened, a line each."""
+    from ccsess.core.store.images import image_blocks, image_path
+
+    if message is None or data_dir is None:
+        return []
+    problems = []
+    for block in image_blocks(message.blocks):
+        path = image_path(data_dir, block.get("source") or {})
+        problem = "This image was not kept" if path is None else open_with_system(path)
+        if problem:
+            problems.append(problem)
+    return problems

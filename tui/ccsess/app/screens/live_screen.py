@@ -205,29 +205,10 @@ class LiveScreen(Screen):
 
     def update_status(self) -> None:
         session = self.session
-        status = self.query_one(StatusLine)
-        if session is None:
-            status.info = None
-            return
-        live = self.live_state(session.id)
-        state, detail = live.state, live.detail
-        if not live.busy and session.status == "failed":
-            state, detail = "failed", ""
-        elif live.waiting:
-            state, detail = "waiting", "for you"
-        status.info = StatusInfo(
-            model=session.model or self.app.config.default_model or "default",
-            permission_mode=session.permission_mode,
-            state=state,
-            detail=detail,
-            cost=session.totals.cost_label(),
-            input_tokens=session.totals.input_tokens,
-            output_tokens=session.totals.output_tokens,
-            session_name=session.name,
+        self.query_one(StatusLine).info = None if session is None else StatusInfo.of(
+            session, self.live_state(session.id), default_model=self.app.config.default_model,
             waiting=sum(1 for s in self.live_states.values() if s.waiting),
-            branch=self.git_states.get(session.id, ("", 0))[0],
-            changed_files=self.git_states.get(session.id, ("", 0))[1],
-        )
+            git_state=self.git_states.get(session.id, ("", 0)))
 
     def refresh_git_state(self, session_id: str | None) -> None:
         """Read the branch and changed files of the session's folder off the event loop, then show them."""

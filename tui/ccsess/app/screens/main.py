@@ -65,31 +65,18 @@ class MainScreen(LiveScreen):
 
     @on(PromptInput.AttachmentsChanged)
     async def _attachments_changed(self, event: PromptInput.AttachmentsChanged) -> None:
+        from ccsess.app.widgets.attachment_bar import show_attachments
+
         if event.problem:
             self.notify(event.problem, severity="warning", markup=False)
-        from ccsess.app.widgets.attachment_bar import AttachmentBar
-
-        bars = self.query(AttachmentBar)
-        if not bars and self.prompt.images:
-            await self.query_one("#main-pane").mount(AttachmentBar(id="attachments"), before=self.prompt)
-            bars = self.query(AttachmentBar)
-        for bar in bars:
-            bar.show(self.prompt.images)
+        await show_attachments(self.query_one("#main-pane"), self.prompt)
 
     @on(MessageView.OpenImagesRequested)
     def _open_images(self, event: MessageView.OpenImagesRequested) -> None:
-        from ccsess.app.system_open import open_with_system
-        from ccsess.core.store.images import image_blocks, image_path
+        from ccsess.app.system_open import open_images
 
-        message = event.view.message
-        data_dir = getattr(self.app.store, "data_dir", None)
-        if message is None or data_dir is None:
-            return
-        for block in image_blocks(message.blocks):
-            path = image_path(data_dir, block.get("source") or {})
-            problem = "This image was not kept" if path is None else open_with_system(path)
-            if problem:
-                self.notify(problem, severity="warning", markup=False)
+        for problem in open_images(getattr(self.app.store, "data_dir", None), event.view.message):
+            self.notify(problem, severity="warning", markup=False)
 
     @on(PromptInput.DetachRequested)
     def _remove_attachment(self, event: PromptInput.DetachRequested) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.content import Content
 from textual.widgets import Static
 
@@ -46,3 +47,13 @@ class AttachmentBar(Horizontal):
         self.remove_children()
         self.mount_all(AttachmentChip(index, image) for index, image in enumerate(images))
         self.display = bool(images)
+
+
+async def show_attachments(pane: Widget, prompt: PromptInput) -> None:
+    """The prompt's images as chips above it in ``pane``; the bar is mounted with the first image."""
+    bars = pane.query(AttachmentBar)
+    if not bars and prompt.images:
+        await pane.mount(AttachmentBar(id="attachments"), before=prompt)
+        bars = pane.query(AttachmentBar)
+    for bar in bars:
+        bar.show(prompt.images)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.reactive import reactive
@@ -10,6 +11,10 @@ from textual.widgets import Static
 
 from ccsess.app.formatting import format_tokens
 from ccsess.core.text import visible_text
+
+if TYPE_CHECKING:
+    from ccsess.core.claude.events import ProcessStateChanged
+    from ccsess.core.models import Session
 
 STATE_STYLES = {
     "cold": "$text-muted",
@@ -36,6 +41,20 @@ class StatusInfo:
     waiting: int = 0  # sessions waiting for the user, this one included
     branch: str = ""  # of the session's folder, when it is a git repository
     changed_files: int = 0
+
+    @classmethod
+    def of(cls, session: Session, live: ProcessStateChanged, *, default_model: str | None, waiting: int,
+           git_state: tuple[str, int]) -> StatusInfo:
+        """The line for ``session`` in the live state the engine last reported for it."""
+        state, detail = live.state, live.detail
+        if not live.busy and session.status == "failed":
+            state, detail = "failed", ""
+        elif live.waiting:
+            state, detail = "waiting", "for you"
+        return cls(model=session.model or default_model or "default", permission_mode=session.permission_mode,
+                   state=state, detail=detail, cost=session.totals.cost_label(),
+                   input_tokens=session.totals.input_tokens, output_tokens=session.totals.output_tokens,
+                   session_name=session.name, waiting=waiting, branch=git_state[0], changed_files=git_state[1])
 
 
 class StatusLine(Static):

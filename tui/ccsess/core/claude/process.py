@@ -28,7 +28,7 @@ from typing import Any
 import pexpect
 
 from ccsess.core.text import plain_text
-from ccsess.core.claude.protocol import LineFramer
+from ccsess.core.claude.framing import LineFramer
 
 log = logging.getLogger(__name__)
 
