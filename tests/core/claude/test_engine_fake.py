@@ -30,7 +30,7 @@ def test_crash_mid_stream_keeps_the_partial_and_explains(fake_kit):
 def test_garbage_lines_are_skipped_and_logged(fake_kit, caplog):
     engine = fake_kit.start()
     sid = fake_kit.new_session()
-    with caplog.at_level(logging.INFO, logger="ccsess.core.claude.protocol"):
+    with caplog.at_level(logging.INFO, logger="ccsess.core.claude.framing"):
         finished = fake_kit.turn(sid, "!!garbage hello")
     assert not finished.is_error
     assert fake_kit.assistant_texts(sid) == ["Echo #1: !!garbage hello"]
