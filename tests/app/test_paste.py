@@ -33,8 +33,14 @@ async def test_a_long_paste_is_folded_sent_whole_and_unfolds_on_click(app):
 
         app.post_message(events.Paste(log))
         await wait_until(pilot, lambda: prompt.text == "[pasted 340 lines #1]")
-        await pilot.click(prompt, offset=(6, 1))
-        await wait_until(pilot, lambda: prompt.text == log)
+        app.post_message(events.Paste("y" * 3_000))
+        await wait_until(pilot, lambda: prompt.text.endswith("#2]"))
+        await pilot.click(prompt, offset=(6, 1))  # the first one unfolds
+        await wait_until(pilot, lambda: prompt.text.startswith(log) and prompt.text.endswith("#2]"))
+        prompt.move_cursor(prompt.document.end)
+        app.post_message(events.Paste("z" * 3_000))  # numbered after the one still folded
+        await wait_until(pilot, lambda: prompt.text.endswith("[pasted 3,000 characters #3]"))
+        assert prompt.full_text == log + "y" * 3_000 + "z" * 3_000
 
 
 async def test_what_is_typed_before_the_text_box_comes_is_handed_to_it():

@@ -28,7 +28,6 @@ def fold_label(text: str, number: int) -> str:
     return f"[pasted {size} #{number}]"
 
 
-
 PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
 
 
@@ -206,7 +205,8 @@ class PromptInput(TextArea):
             return  # TextArea's own handler inserts it
         event.stop()
         event.prevent_default()
-        label = fold_label(text, len(self.pastes) + 1)
+        numbers = [int(label.rsplit("#", 1)[1][:-1]) for label in self.pastes]
+        label = fold_label(text, max(numbers, default=0) + 1)  # never the label of a paste still folded
         self.pastes[label] = text
         if result := self._replace_via_keyboard(label, *self.selection):
             self.move_cursor(result.end_location)
