@@ -8,6 +8,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets.option_list import Option
 
+from ccsess.app.widgets.completion_menu import note
 from ccsess.core.text import one_line, visible_text
 
 OWNER = "history"
@@ -35,8 +36,7 @@ class HistorySearch:
         found = [prompt for prompt in prompts if all(word in prompt.lower() for word in words)][:SHOWN]
         options = [Option(Content(one_line(visible_text(prompt), 110))) for prompt in found]
         if not found:
-            note = "No prompt sent before" if not prompts else f"No earlier prompt holds {text.strip()!r}"
-            options = [Option(Content.styled(one_line(visible_text(note), 110), "$text-muted"), disabled=True)]
+            options = [note("No prompt sent before" if not prompts else f"No earlier prompt holds {text.strip()!r}")]
         shown = f"{len(found)} of {len(prompts)}" if words else f"{len(prompts)}"
         self.screen.completion_menu.show(OWNER, found, options,
                                          title=f"Earlier prompts ({shown}): Enter takes one, Escape leaves")

@@ -18,9 +18,10 @@ from textual.content import Content
 from textual.widgets.option_list import Option
 
 from ccsess.app.formatting import short_path
+from ccsess.app.widgets.completion_menu import note
 from ccsess.core.claude.attachments import IMAGE_SUFFIXES
 from ccsess.core.code.file_index import FileList, list_files
-from ccsess.core.text import one_line, visible_text
+from ccsess.core.text import visible_text
 
 OWNER = "files"
 STALE_AFTER = 10.0
@@ -59,18 +60,17 @@ class FileMentions:
         if files is None or time.time() - files.listed_at > STALE_AFTER:
             self._list(root)
         if files is None:
-            note = self._problem.get(root) or f"Listing the files of {short_path(root)} …"
-            menu.show(OWNER, [], [Option(Content.styled(one_line(visible_text(note), 110), "$text-muted"),
-                                         disabled=True)])
+            listing = f"Listing the files of {short_path(root)} …"
+            menu.show(OWNER, [], [note(self._problem.get(root) or listing)])
             return
         self.show(files, fragment)
 
     def show(self, files: FileList, fragment: str) -> None:
         paths = files.rank(fragment.strip('"'), SHOWN)
-        options = [Option(Content.assemble((visible_text(path), "bold" if path.endswith("/") else ""))) for path in paths]
+        options = [Option(Content.styled(visible_text(path), "bold" if path.endswith("/") else ""))
+                   for path in paths]
         if not paths:
-            options = [Option(Content.styled(f"No file matches {visible_text(fragment)!r}", "$text-muted"),
-                              disabled=True)]
+            options = [note(f"No file matches {fragment!r}")]
         title = f"{len(files.paths):,} files and folders" + (" (the first ones)" if files.truncated else "")
         self.screen.completion_menu.show(OWNER, paths, options, title=title)
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from ccsess.core.text import one_line, visible_text
+
+
+def note(text: str) -> Option:
+    """A line of the list that says something (nothing matches, still listing) and cannot be picked."""
+    return Option(Content.styled(one_line(visible_text(text), 110), "$text-muted"), disabled=True)
 
 
 class CompletionMenu(OptionList):

@@ -43,7 +43,7 @@ BOUNDARIES = frozenset("/_-. ")
 @dataclass
 class FileList:
     """What ``list_files`` found under ``root``: relative paths, folders ending in ``/``, best first for an
-    empty query (changed lately, then shallow), with the time each was listed."""
+    empty query (changed lately, then shallow), and when they were listed."""
 
     root: str
     paths: list[str]
