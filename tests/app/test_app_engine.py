@@ -128,7 +128,8 @@ async def test_regenerate_shows_two_versions(engine_app, mock_api):
         await turn(app, pilot, "tell me something", sid)
         await pilot.press("alt+r")
         await wait_for(pilot, lambda: replies(app, sid) == 2 and not app.main_screen.is_busy(sid))
-        await wait_for(pilot, lambda: "version 2/2" in screen_text(app), timeout=10)
+        await wait_for(pilot, lambda: "version 2/2" in screen_text(app) and not app.main_screen.reload_after_turn,
+                       timeout=10)
         assert "Echo #2: tell me something" in screen_text(app)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: "version 1/2" in screen_text(app), timeout=10)

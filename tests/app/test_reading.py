@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ccsess.app.widgets.message_view import MessageView
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.models import Message
@@ -78,3 +80,17 @@ async def test_the_sidebar_narrows_below_120_columns_and_names_stay_whole(data_d
         row = str(screen.sidebar.option_list.get_option(sid).prompt)
         assert "a name of twenty-one" in row, row
         assert screen.conversation.outer_size.width >= 50
+
+
+async def test_two_sessions_shown_at_once_leave_only_the_last_on_screen(data_dir, tmp_path):
+    store, first = long_store(data_dir, tmp_path)
+    second = store.create_session("short", str(tmp_path)).id
+    store.append_message(second, Message(id="s1", role="user", blocks=[{"type": "text", "text": "only here"}]))
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        conversation = app.main_screen.conversation
+        await asyncio.gather(conversation.show_session(first), conversation.show_session(second),
+                             conversation.show_session(first), conversation.show_session(second))
+        await pilot.pause()
+        assert [view.message_id for view in conversation.message_views] == ["s1"]
+        assert conversation.session_id == second

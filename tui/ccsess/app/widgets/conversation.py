@@ -74,6 +74,8 @@ class ConversationView(VerticalScroll):
         self._collector: Timer | None = None
         self._shown_ids: set[str] = set()
         self._tools: dict[str, ToolCallView] = {}
+        self._showing = asyncio.Lock()
+        self._show_requests = 0
 
     @property
     def message_views(self) -> list[MessageView]:
@@ -110,7 +112,18 @@ class ConversationView(VerticalScroll):
             self._live.display = False  # and is left out of the layout until it is removed
 
     async def show_session(self, session_id: str | None, *, empty_text: str = "") -> None:
-        """Replace the pane with the recent part of ``session_id`` (or the empty state)."""
+        """Replace the pane with the recent part of ``session_id`` (or the empty state).
+
+        Calls made while one is mounting wait for it, and only the last of them is carried out: two at once would
+        mount their views side by side."""
+        self.session_id = session_id
+        self._show_requests += 1
+        request = self._show_requests
+        async with self._showing:
+            if request == self._show_requests:
+                await self._show_session(session_id, empty_text)
+
+    async def _show_session(self, session_id: str | None, empty_text: str) -> None:
         self.session_id = session_id
         self._set_live(None)
         self._shown_ids.clear()
