@@ -148,3 +148,16 @@ async def test_collection_runs_between_frames_while_a_reply_streams_and_as_usual
             id="a1", role="assistant", blocks=[{"type": "text", "text": "Hello"}])))
         await wait_until(pilot, lambda: finished(conversation))
         assert gc.isenabled()
+
+
+async def test_collection_kept_off_for_the_start_is_turned_on_once_the_app_is_up(data_dir, project):
+    import gc
+
+    store, _ = open_store(data_dir, project)
+    app = build(store)
+    gc.disable()  # as the command line does before importing Textual
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled)
+    finally:
+        gc.enable()

@@ -295,3 +295,12 @@ def test_a_command_that_changes_the_list_saves_the_first_screen_for_the_next_win
     assert "renamed in the shell" in [s.name for s in view.sessions]
     run(capsys, "list")
     assert Store(data_dir, defer_open=True).recent_view() == view, "a command that changes nothing leaves it"
+
+
+def test_no_subcommand_without_a_terminal_says_so_and_leaves_collection_on(capsys, data_dir):
+    import gc
+
+    assert gc.isenabled()
+    code, out, err = run(capsys)
+    assert code == 2 and "needs a terminal" in err and out == ""
+    assert gc.isenabled(), "the start turns collection off only until the app is up"

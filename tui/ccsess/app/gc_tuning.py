@@ -6,6 +6,7 @@ generation and make its full passes long enough to delay a key press by a tenth 
 
 - young passes run every 20,000 allocations, and the middle generation is swept every 5 of them: most of a frame
   dies young and each pass stays short;
+- until the first frame is drawn collection is off (the command line turns it off before importing Textual);
 - the objects that exist once the app is up (modules, classes, the first screen) are frozen, so full passes do not
   walk them again and again (``gc.freeze`` is meant for such long-lived objects);
 - while a reply streams into the pane, automatic collection is off (as Textual turns it off while scrolling) and
@@ -34,9 +35,12 @@ def tune() -> None:
 
 
 def freeze_long_lived() -> None:
+    """Called once the app is up; also turns collection on where the command line kept it off for the start."""
     if _usual is not None:
         gc.collect()
         gc.freeze()
+    if not gc.isenabled() and not _paused:
+        gc.enable()
 
 
 def restore() -> None:
