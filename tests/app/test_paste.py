@@ -46,7 +46,8 @@ async def test_a_long_paste_is_folded_sent_whole_and_unfolds_on_click(app):
 async def test_what_is_typed_before_the_text_box_comes_is_handed_to_it():
     from textual.app import App
 
-    from ccsess.app.widgets.prompt import PromptInput, PromptPlaceholder
+    from ccsess.app.widgets.prompt import PromptInput
+    from ccsess.app.widgets.prompt_placeholder import PromptPlaceholder
 
     sent: list[str] = []
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +19,8 @@ from ccsess.app.widgets.completion_menu import CompletionMenu
 from ccsess.app.widgets.conversation import ConversationView
 from ccsess.app.widgets.key_bar import KeyBar
 from ccsess.app.widgets.message_view import MessageView
-from ccsess.app.widgets.prompt import PromptInput, PromptPlaceholder
+from ccsess.app.widgets.prompt_messages import PromptMessages
+from ccsess.app.widgets.prompt_placeholder import PromptPlaceholder
 from ccsess.app.widgets.sidebar import SessionSidebar
 from ccsess.app.widgets.status_line import StatusInfo, StatusLine
 from ccsess.core.models import Session
@@ -28,6 +29,9 @@ from ccsess.core.errors import StoreError
 
 
 if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
+    from ccsess.app.widgets.prompt import PromptInput
     from ccsess.core.claude import events as ev
 
 
@@ -37,6 +41,14 @@ def engine_events() -> ModuleType:
     from ccsess.core.claude import events
 
     return events
+
+
+def prompt_class() -> type[PromptInput]:
+    """The prompt box's class, imported once the first frame is drawn (it is a TextArea, which the first frame
+    does without: ``PromptPlaceholder`` stands in for it)."""
+    from ccsess.app.widgets.prompt import PromptInput
+
+    return PromptInput
 
 
 EMPTY_TEXT = (
@@ -85,7 +97,7 @@ class LiveScreen(Screen):
                 yield CompletionMenu(id="completion-menu")
                 # In a terminal the text box comes just after the first frame (it is the costliest widget to set up);
                 # headless (tests, snapshots) it is there from the start.
-                yield PromptInput(id="prompt") if self.app.is_headless else PromptPlaceholder()
+                yield prompt_class()(id="prompt") if self.app.is_headless else PromptPlaceholder()
                 yield StatusLine(id="status")
         yield KeyBar()
 
@@ -99,7 +111,11 @@ class LiveScreen(Screen):
 
     @property
     def prompt(self) -> PromptInput:
-        return self.query_one(PromptInput)
+        return self.query_one("#prompt", prompt_class())
+
+    def mounted_prompts(self) -> list[PromptInput]:
+        """The prompt box, or nothing while the first frame's placeholder stands in for it."""
+        return cast("list[PromptInput]", list(self.query("#prompt")))
 
     @property
     def completion_menu(self) -> CompletionMenu:
@@ -138,7 +154,7 @@ class LiveScreen(Screen):
             except StoreError:
                 pass
         await self.open_session(None)
-        if self.query(PromptInput):
+        if self.mounted_prompts():
             self.prompt_mounted()
         else:
             self.query_one(PromptPlaceholder).focus()
@@ -154,7 +170,7 @@ class LiveScreen(Screen):
         """The first frame showed either every session or the saved first screen of them (see
         ``core.store.recent``); in the second case the full list takes its place now, unchanged on screen."""
         for placeholder in self.query(PromptPlaceholder):
-            prompt = PromptInput(id="prompt")
+            prompt = prompt_class()(id="prompt")
             await self.query_one("#main-pane").mount(prompt, before=placeholder)
             focused = self.focused is placeholder
             await placeholder.remove()
@@ -228,7 +244,7 @@ class LiveScreen(Screen):
 
     def update_prompt_state(self) -> None:
         sid = self.session_id
-        for prompt in self.query(PromptInput):
+        for prompt in self.mounted_prompts():
             prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
     def action_edit_prompt(self) -> None:
@@ -283,8 +299,8 @@ class LiveScreen(Screen):
 
     # Sending -------------------------------------------------------------------------------------------------
 
-    @on(PromptInput.Submitted)
-    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+    @on(PromptMessages.Submitted)
+    async def _prompt_submitted(self, event: PromptMessages.Submitted) -> None:
         event.stop()
         if await self.run_own_command(event.text):
             return
@@ -305,8 +321,9 @@ class LiveScreen(Screen):
             self.memory.sent(sid, event.text)
             self.prompt.restart_history(self.memory.browse(sid))
 
-    @on(PromptInput.Changed)
-    def _prompt_changed(self, event: PromptInput.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id != "prompt":
+            return
         if self.memory is not None:
             self.memory.typing(self.session_id, self.prompt.full_text)
         self.prompt_typed(event.text_area.text)
@@ -426,8 +443,8 @@ class LiveScreen(Screen):
         except StoreError:
             pass
 
-    @on(PromptInput.ReadRequested)
-    async def _read_conversation(self, event: PromptInput.ReadRequested) -> None:
+    @on(PromptMessages.ReadRequested)
+    async def _read_conversation(self, event: PromptMessages.ReadRequested) -> None:
         event.stop()
         await self.conversation.read(event.where)
 

@@ -18,7 +18,7 @@ from ccsess.app.formatting import short_path
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.screens.live_screen import LiveScreen
 from ccsess.app.widgets.message_view import MessageView, is_tool_result_message
-from ccsess.app.widgets.prompt import PromptInput
+from ccsess.app.widgets.prompt_messages import PromptMessages
 from ccsess.core.errors import StoreError
 from ccsess.core.paths import claude_projects_dir
 from ccsess.core.text import one_line, slug
@@ -59,12 +59,12 @@ class MainScreen(LiveScreen):
     def prompt_typed(self, text: str) -> None:
         self.completions.prompt_changed(self.prompt)
 
-    @on(PromptInput.HistorySearchRequested)
+    @on(PromptMessages.HistorySearchRequested)
     def _search_history(self) -> None:
         self.completions.history.open()
 
-    @on(PromptInput.AttachmentsChanged)
-    async def _attachments_changed(self, event: PromptInput.AttachmentsChanged) -> None:
+    @on(PromptMessages.AttachmentsChanged)
+    async def _attachments_changed(self, event: PromptMessages.AttachmentsChanged) -> None:
         from ccsess.app.widgets.attachment_bar import show_attachments
 
         if event.problem:
@@ -78,8 +78,8 @@ class MainScreen(LiveScreen):
         for problem in open_images(getattr(self.app.store, "data_dir", None), event.view.message):
             self.notify(problem, severity="warning", markup=False)
 
-    @on(PromptInput.DetachRequested)
-    def _remove_attachment(self, event: PromptInput.DetachRequested) -> None:
+    @on(PromptMessages.DetachRequested)
+    def _remove_attachment(self, event: PromptMessages.DetachRequested) -> None:
         self.prompt.detach(event.index)
 
     async def run_own_command(self, text: str) -> bool:

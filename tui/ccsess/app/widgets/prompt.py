@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Static, TextArea
+from textual.widgets import TextArea
 
 from ccsess.app.keymap import NEWLINE_KEYS
+from ccsess.app.widgets.prompt_messages import PromptMessages
+from ccsess.app.widgets.prompt_placeholder import PLACEHOLDER
 
 if TYPE_CHECKING:
     from ccsess.core.claude.attachments import ImageAttachment
@@ -26,40 +27,6 @@ def fold_label(text: str, number: int) -> str:
     lines = text.count("\n") + 1
     size = f"{lines:,} lines" if lines > 1 else f"{len(text):,} characters"
     return f"[pasted {size} #{number}]"
-
-
-PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
-
-
-class PromptPlaceholder(Static):
-    """The prompt's look for the first frame, before the text box itself is mounted."""
-
-    DEFAULT_CSS = """
-    PromptPlaceholder {
-        height: 3;
-        border: tall $primary;
-        background: $surface;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    """
-
-    can_focus = True
-
-    def __init__(self) -> None:
-        super().__init__(PLACEHOLDER, id="prompt-placeholder", markup=False)
-        # What was typed before the text box came, given to it when it does.
-        self.typed: list[events.Key] = []
-
-    def on_key(self, event: events.Key) -> None:
-        if event.is_printable or event.key in ("enter", "backspace", *NEWLINE_KEYS):
-            event.stop()
-            event.prevent_default()
-            self.typed.append(event)
-
-    def hand_over(self, prompt: PromptInput) -> None:
-        for key in self.typed:
-            prompt.post_message(events.Key(key.key, key.character))
 
 
 class PromptInput(TextArea):
@@ -91,40 +58,11 @@ class PromptInput(TextArea):
         Binding("ctrl+r", "search_history", "History", id="search_history"),
     ]
 
-    class ReadRequested(Message):
-        """A key that reads the conversation from the prompt: page up/down, to the start or end, into the messages."""
-
-        def __init__(self, where: str) -> None:
-            super().__init__()
-            self.where = where
-
-    class HistorySearchRequested(Message):
-        """ctrl+r: search the prompts sent before."""
-
-    class AttachmentsChanged(Message):
-        """An image was attached to the prompt or taken off it (``problem``: one that could not be)."""
-
-        def __init__(self, problem: str = "") -> None:
-            super().__init__()
-            self.problem = problem
-
-    class DetachRequested(Message):
-        """Take the image at ``index`` off the prompt (a click on its chip)."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    class Submitted(Message):
-        def __init__(self, prompt: PromptInput, text: str, images: tuple[ImageAttachment, ...] = ()) -> None:
-            super().__init__()
-            self.prompt = prompt
-            self.text = text
-            self.images = images
-
-        @property
-        def control(self) -> PromptInput:
-            return self.prompt
+    ReadRequested = PromptMessages.ReadRequested
+    HistorySearchRequested = PromptMessages.HistorySearchRequested
+    AttachmentsChanged = PromptMessages.AttachmentsChanged
+    DetachRequested = PromptMessages.DetachRequested
+    Submitted = PromptMessages.Submitted
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)

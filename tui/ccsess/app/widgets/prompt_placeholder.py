@@ -1,0 +1,46 @@
+"""The prompt's look for the first frame: drawn before the text box, which is mounted right after it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.widgets import Static
+
+from ccsess.app.keymap import NEWLINE_KEYS
+
+if TYPE_CHECKING:
+    from ccsess.app.widgets.prompt import PromptInput
+
+PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
+
+
+class PromptPlaceholder(Static):
+    """The prompt's look for the first frame, before the text box itself is mounted."""
+
+    DEFAULT_CSS = """
+    PromptPlaceholder {
+        height: 3;
+        border: tall $primary;
+        background: $surface;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    can_focus = True
+
+    def __init__(self) -> None:
+        super().__init__(PLACEHOLDER, id="prompt-placeholder", markup=False)
+        # What was typed before the text box came, given to it when it does.
+        self.typed: list[events.Key] = []
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable or event.key in ("enter", "backspace", *NEWLINE_KEYS):
+            event.stop()
+            event.prevent_default()
+            self.typed.append(event)
+
+    def hand_over(self, prompt: PromptInput) -> None:
+        for key in self.typed:
+            prompt.post_message(events.Key(key.key, key.character))
