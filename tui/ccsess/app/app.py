@@ -98,6 +98,7 @@ class CcsessApp(App):
         self._startup_problems: list[str] = []
         self._store_problems_shown = 0
         self._theme_ready = False
+        self._restyle_queued_before_start = False
         self.recent_view = _recent_view(store)
         self._engine_events = EngineEventQueue()
         self._engine_events_waiting: asyncio.Event | None = None
@@ -118,6 +119,17 @@ class CcsessApp(App):
             self._startup_problems.append(f"Theme {wanted!r} is not installed; using {DEFAULT_THEME}.")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
+        # Setting the theme queues a restyle of everything (``refresh_css``). Before the app has started there is
+        # nothing styled yet: given the theme's variables now, the first styling uses them and the restyle is
+        # skipped, which saves a whole styling pass before the first frame.
+        self.stylesheet.set_variables(self.get_css_variables())
+        self._restyle_queued_before_start = True
+
+    def refresh_css(self, animate: bool = True) -> None:
+        if self._restyle_queued_before_start:
+            self._restyle_queued_before_start = False
+            return
+        super().refresh_css(animate)
 
     def stored_setting(self, key: str) -> Any:
         if self.recent_view is not None:
