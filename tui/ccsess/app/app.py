@@ -16,7 +16,8 @@ from textual.theme import Theme
 
 from ccsess.app import gc_tuning
 from ccsess.app.clipboard import describe_copy, system_copy
-from ccsess.app.commands import SessionProvider
+from ccsess.app.commands import PALETTE_COMMANDS, SessionProvider
+from ccsess.app.deferred import import_the_rest
 from ccsess.app.keymap import APP_BINDINGS, keymap_from_config
 from ccsess.app.event_queue import EngineEventQueue
 from ccsess.app.messages import EngineEventsWaiting
@@ -34,41 +35,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 EngineFactory = Callable[[SessionStore, Config, Callable[["ev.EngineEvent"], None], Mapping[str, str]], "Engine"]
-
-# (palette title, help, screen action)
-PALETTE_COMMANDS: list[tuple[str, str, str]] = [
-    ("New session", "Start a session (asks for name and project folder)", "new_session"),
-    ("Branch", "Continue in a new session from the selected or last message", "branch"),
-    ("Regenerate", "Ask for a new version of the last reply", "regenerate"),
-    ("Other version", "Flip between versions of a regenerated reply", "flip_version"),
-    ("Stop", "Stop the reply being streamed", "stop"),
-    ("Export to Markdown", "Write the transcript to a Markdown file", "export"),
-    ("Switch model", "Pick the model for this session", "switch_model"),
-    ("Permission mode", "Pick how much claude may do without asking (shift+tab cycles)", "pick_mode"),
-    ("Diff of this session", "What the session changed in its folder, file by file (D; d on a message: its turn)",
-     "diff_session"),
-    ("Rewind files", "Put the files back as they were before the focused message's turn (or the last turn)",
-     "rewind_files"),
-    ("Undo the last rewind", "Put the files back as they were before the last rewind", "undo_rewind"),
-    ("Commit worktree", "Commit the session's worktree to its branch ccsess/<name>", "commit_worktree"),
-    ("Remove worktree", "Remove the session's worktree folder; its branch keeps the commits", "remove_worktree"),
-    ("Toggle sidebar", "Hide or show the session list (alt+s)", "toggle_sidebar"),
-    ("Edit the prompt in your editor", "Open the prompt in $VISUAL or $EDITOR (ctrl+e)", "edit_prompt"),
-    ("Set limits", "Most turns and budget of this session; raising them lets a limited session go on",
-     "set_limits"),
-    ("Statistics", "Sessions by status, turns, errors and cost per day", "statistics"),
-    ("Revoke an allowed tool", "Ask again before tools this session was allowed to use", "revoke_rule"),
-    ("Go to next waiting session", "The session whose question or request waits longest (alt+w)", "next_waiting"),
-    ("Copy last reply", "Copy the last reply to the clipboard", "copy_last_reply"),
-    ("Copy transcript", "Copy the whole transcript as Markdown", "copy_transcript"),
-    ("Rename session", "Give this session another name", "rename"),
-    ("Delete session", "Remove this session from ccsess (asks first)", "delete"),
-    ("Archive session", "Hide this session from the list, keep its data", "archive"),
-    ("Open in Claude", "Continue this session in interactive claude, then come back", "open_in_claude"),
-    ("Search messages", "Find sessions by the words in their messages", "search_messages"),
-    ("Import Claude Code sessions", "Bring in the sessions kept in ~/.claude/projects", "import_sessions"),
-]
-
 
 DELTA_EVENTS = frozenset({"TextDelta", "ThinkingDelta", "ToolInputDelta"})
 
@@ -174,7 +140,7 @@ class CcsessApp(App):
                                    lambda *args, **kwargs: self.call_from_thread(self.notify, *args, **kwargs),
                                    data_dir=getattr(self.store, "data_dir", None))
         _ = self.engine
-        threading.Thread(target=_import_for_later, name="ccsess-imports", daemon=True).start()
+        threading.Thread(target=import_the_rest, name="ccsess-imports", daemon=True).start()
 
     def _write_to_terminal(self, sequence: str) -> None:
         """The bell and desktop notifications go to the terminal as escape sequences, beside the frames."""
@@ -420,19 +386,6 @@ def _recent_view(store: SessionStore) -> RecentView | None:
         return store.recent_view()
     except (AttributeError, OSError, StoreError):
         return None
-
-
-def _import_for_later() -> None:
-    import importlib
-
-    try:
-        for module in ("ccsess.core.claude.events", "ccsess.app.screens.dialogs", "ccsess.core.transfer.export",
-                       "ccsess.app.screens.completions"):
-            importlib.import_module(module)
-        importlib.import_module("ccsess.app.widgets.markdown_render").prepare_highlighters()
-    except Exception:
-        pass  # whatever failed here is imported again where it is used, and reported there
-    gc_tuning.freeze_long_lived()
 
 
 def default_engine_factory(store: SessionStore, config: Config, emit: Callable[[ev.EngineEvent], None],

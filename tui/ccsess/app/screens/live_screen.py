@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
+from ccsess.app.deferred import engine_events, prompt_class
 from ccsess.app.keymap import SCREEN_BINDINGS
 from ccsess.app.prompt_memory import DRAFTS, PromptMemory
 from ccsess.app.widgets.completion_menu import CompletionMenu
@@ -33,22 +33,6 @@ if TYPE_CHECKING:
 
     from ccsess.app.widgets.prompt import PromptInput
     from ccsess.core.claude import events as ev
-
-
-def engine_events() -> ModuleType:
-    """The engine's event classes, imported when the first session opens or the first event arrives: building
-    their dataclasses takes tens of milliseconds that the first frame does not wait for."""
-    from ccsess.core.claude import events
-
-    return events
-
-
-def prompt_class() -> type[PromptInput]:
-    """The prompt box's class, imported once the first frame is drawn (it is a TextArea, which the first frame
-    does without: ``PromptPlaceholder`` stands in for it)."""
-    from ccsess.app.widgets.prompt import PromptInput
-
-    return PromptInput
 
 
 EMPTY_TEXT = (
@@ -113,10 +97,6 @@ class LiveScreen(Screen):
     def prompt(self) -> PromptInput:
         return self.query_one("#prompt", prompt_class())
 
-    def mounted_prompts(self) -> list[PromptInput]:
-        """The prompt box, or nothing while the first frame's placeholder stands in for it."""
-        return cast("list[PromptInput]", list(self.query("#prompt")))
-
     @property
     def completion_menu(self) -> CompletionMenu:
         return self.query_one(CompletionMenu)
@@ -154,7 +134,7 @@ class LiveScreen(Screen):
             except StoreError:
                 pass
         await self.open_session(None)
-        if self.mounted_prompts():
+        if self.query("#prompt"):
             self.prompt_mounted()
         else:
             self.query_one(PromptPlaceholder).focus()
@@ -170,12 +150,8 @@ class LiveScreen(Screen):
         """The first frame showed either every session or the saved first screen of them (see
         ``core.store.recent``); in the second case the full list takes its place now, unchanged on screen."""
         for placeholder in self.query(PromptPlaceholder):
-            prompt = prompt_class()(id="prompt")
-            await self.query_one("#main-pane").mount(prompt, before=placeholder)
-            focused = self.focused is placeholder
-            await placeholder.remove()
-            self.prompt_mounted(focus=focused or self.focused is None)
-            placeholder.hand_over(prompt)
+            had_focus = await placeholder.give_way_to(prompt_class()(id="prompt"))
+            self.prompt_mounted(focus=had_focus or self.focused is None)
         if not listed_all:
             try:
                 self.reload_sessions()
@@ -244,8 +220,8 @@ class LiveScreen(Screen):
 
     def update_prompt_state(self) -> None:
         sid = self.session_id
-        for prompt in self.mounted_prompts():
-            prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
+        if self.query("#prompt"):  # not while the first frame's placeholder stands in for it
+            self.prompt.set_busy(self.is_busy(sid), self.live_state(sid).queued if sid else 0)
 
     def action_edit_prompt(self) -> None:
         self.prompt.action_edit_in_editor()

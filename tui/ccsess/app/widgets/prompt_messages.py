@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from ccsess.app.widgets.prompt import PromptInput
+    from textual.widgets import TextArea
+
     from ccsess.core.claude.attachments import ImageAttachment
 
 
@@ -43,12 +44,12 @@ class PromptMessages:
             self.index = index
 
     class Submitted(Message, namespace="prompt_input"):
-        def __init__(self, prompt: PromptInput, text: str, images: tuple[ImageAttachment, ...] = ()) -> None:
+        def __init__(self, prompt: TextArea, text: str, images: tuple[ImageAttachment, ...] = ()) -> None:
             super().__init__()
             self.prompt = prompt
             self.text = text
             self.images = images
 
         @property
-        def control(self) -> PromptInput:
+        def control(self) -> TextArea:
             return self.prompt

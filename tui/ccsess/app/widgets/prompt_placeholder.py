@@ -10,7 +10,7 @@ from textual.widgets import Static
 from ccsess.app.keymap import NEWLINE_KEYS
 
 if TYPE_CHECKING:
-    from ccsess.app.widgets.prompt import PromptInput
+    from textual.widget import Widget
 
 PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts)"
 
@@ -41,6 +41,16 @@ class PromptPlaceholder(Static):
             event.prevent_default()
             self.typed.append(event)
 
-    def hand_over(self, prompt: PromptInput) -> None:
+    async def give_way_to(self, prompt: Widget) -> bool:
+        """Put ``prompt`` in this placeholder's place, with the keys typed meanwhile; True if it had the focus."""
+        had_focus = self.screen.focused is self
+        parent = self.parent
+        assert parent is not None
+        await parent.mount(prompt, before=self)
+        await self.remove()
+        self.hand_over(prompt)
+        return had_focus
+
+    def hand_over(self, prompt: Widget) -> None:
         for key in self.typed:
             prompt.post_message(events.Key(key.key, key.character))
