@@ -39,9 +39,9 @@ def test_bench_script_runs_small(script: Path):
 
 
 def test_run_all_small_summarises_every_script(tmp_path):
-    result = subprocess.run([sys.executable, str(BENCH_DIR / "run_all.py"), "--small", "--only", "first_frame"],
+    result = subprocess.run([sys.executable, str(BENCH_DIR / "run_all.py"), "--small", "--only", "bench_tui"],
                             cwd=BENCH_DIR.parent, capture_output=True, text=True, timeout=840)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = result.stdout.split("# Summary", 1)[1]
-    assert "| bench_first_frame.py | 0 |" in summary
-    assert "First frame" in summary
+    assert "| bench_tui.py | 0 |" in summary
+    assert "TUI open a session" in summary
