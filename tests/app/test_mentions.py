@@ -75,3 +75,26 @@ async def test_a_folder_that_cannot_be_listed_says_so_in_the_list(data_dir, tmp_
         await wait_until(pilot, lambda: "Cannot list" in str(menu.get_option_at_index(0).prompt))
         assert shown(screen) == [] and menu.option_count == 1
         assert "Cannot list the files (no such folder)" in str(menu.get_option_at_index(0).prompt)
+
+
+async def test_files_added_while_the_session_worked_are_listed_at_the_next_at(data_dir, tmp_path):
+    from ccsess.core.models import Message
+
+    project = project_with_files(tmp_path)
+    store = Store(data_dir)
+    sid = store.create_session("files", str(project)).id
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await screen.open_session(sid)
+        screen.prompt.focus()
+        await pilot.press("@")
+        await wait_until(pilot, lambda: "src/app.py" in shown(screen))
+        await pilot.press("escape")
+        screen.prompt.text = ""
+        (project / "src" / "written_by_claude.py").write_text("x = 1\n")
+        store.append_message(sid, Message(id="a1", role="assistant", blocks=[{"type": "text", "text": "done"}]))
+        screen.reload_session()  # as a finished turn does
+        await pilot.press("@", "w", "r", "i", "t")
+        # Well before the list would be old enough to be listed again anyway.
+        await wait_until(pilot, lambda: shown(screen)[:1] == ["src/written_by_claude.py"], tries=100)

@@ -1,8 +1,8 @@
 """``@`` mentions in the prompt: the file picker kept in step with the word typed after ``@``.
 
 The files of the session's folder are listed in a thread the first time the picker opens there, kept per folder,
-and listed again in the background when the picker opens on a list older than ``STALE_AFTER``; each keystroke
-only ranks the list. What is inserted is ``@path``, as in Claude Code: claude itself reads the file (or lists the
+and listed again in the background when the picker opens on a list older than ``STALE_AFTER`` or than the
+session's last activity (claude may have added files since); each keystroke only ranks the list. What is inserted is ``@path``, as in Claude Code: claude itself reads the file (or lists the
 folder) and attaches it to the prompt.
 """
 
@@ -57,7 +57,9 @@ class FileMentions:
             return
         root = self._root()
         files = self.lists.get(root)
-        if files is None or time.time() - files.listed_at > STALE_AFTER:
+        session = self.screen.session
+        worked_since = session is not None and files is not None and session.last_active > files.listed_at
+        if files is None or worked_since or time.time() - files.listed_at > STALE_AFTER:
             self._list(root)
         if files is None:
             listing = f"Listing the files of {short_path(root)} …"
