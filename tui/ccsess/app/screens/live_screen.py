@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -54,6 +54,10 @@ class LiveScreen(Screen):
     # Below 120 columns the session list gives the conversation room (app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
+    sidebar = getters.query_one(SessionSidebar)
+    conversation = getters.query_one(ConversationView)
+    completion_menu = getters.query_one(CompletionMenu)
+
     def __init__(self) -> None:
         super().__init__(id="main")
         self.session_id: str | None = None
@@ -86,20 +90,8 @@ class LiveScreen(Screen):
         yield KeyBar()
 
     @property
-    def sidebar(self) -> SessionSidebar:
-        return self.query_one(SessionSidebar)
-
-    @property
-    def conversation(self) -> ConversationView:
-        return self.query_one(ConversationView)
-
-    @property
     def prompt(self) -> PromptInput:
         return self.query_one("#prompt", prompt_class())
-
-    @property
-    def completion_menu(self) -> CompletionMenu:
-        return self.query_one(CompletionMenu)
 
     @property
     def session(self) -> Session | None:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -183,6 +183,8 @@ class SessionSidebar(Vertical):
         def control(self) -> SessionSidebar:
             return self.sidebar
 
+    option_list = getters.query_one(SessionList)
+
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
@@ -198,10 +200,6 @@ class SessionSidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter sessions", id="session-filter")
         yield SessionList(id="session-list")
-
-    @property
-    def option_list(self) -> SessionList:
-        return self.query_one(SessionList)
 
     @property
     def selected_id(self) -> str | None:
