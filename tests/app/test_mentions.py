@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from ccsess.app.widgets.prompt import PromptInput
 from ccsess.core.store.store import Store
 from support.app_kit import build_app, wait_until
@@ -21,15 +23,22 @@ def shown(screen) -> list[str]:
     return list(screen.completion_menu.items)
 
 
-async def test_at_opens_the_file_picker_which_narrows_and_inserts_the_path(data_dir, tmp_path):
+@asynccontextmanager
+async def session_on_project(data_dir, tmp_path):
+    """The app with a session open on ``project_with_files``, the focus in the prompt."""
     project = project_with_files(tmp_path)
     store = Store(data_dir)
     sid = store.create_session("files", str(project)).id
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
+        await app.main_screen.open_session(sid)
+        app.main_screen.prompt.focus()
+        yield app, pilot, store, sid, project
+
+
+async def test_at_opens_the_file_picker_which_narrows_and_inserts_the_path(data_dir, tmp_path):
+    async with session_on_project(data_dir, tmp_path) as (app, pilot, _, sid, _):
         screen = app.main_screen
-        await screen.open_session(sid)
-        screen.prompt.focus()
         await pilot.press(*"look at ", "@")
         await wait_until(pilot, lambda: "src/app.py" in shown(screen))
         assert screen.completion_menu.display
@@ -80,14 +89,8 @@ async def test_a_folder_that_cannot_be_listed_says_so_in_the_list(data_dir, tmp_
 async def test_files_added_while_the_session_worked_are_listed_at_the_next_at(data_dir, tmp_path):
     from ccsess.core.models import Message
 
-    project = project_with_files(tmp_path)
-    store = Store(data_dir)
-    sid = store.create_session("files", str(project)).id
-    app = build_app(store)
-    async with app.run_test(size=SIZE) as pilot:
+    async with session_on_project(data_dir, tmp_path) as (app, pilot, store, sid, project):
         screen = app.main_screen
-        await screen.open_session(sid)
-        screen.prompt.focus()
         await pilot.press("@")
         await wait_until(pilot, lambda: "src/app.py" in shown(screen))
         await pilot.press("escape")
