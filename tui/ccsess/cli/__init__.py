@@ -36,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The usual start, the app with no arguments, skips building the parser for every subcommand.
     args = build_parser().parse_args(argv) if argv else SimpleNamespace(command=None, data_dir=None)
     if args.command is None:
-        # Importing Textual and drawing the first screen make objects that all live on: collecting while doing
-        # it finds nothing and costs a tenth of the start. The app turns collection back on after the first frame.
+        # Importing Textual and drawing the first screen make objects that nearly all live on: collecting while
+        # doing it finds little and costs 10-15 ms. The app turns collection back on after the first frame.
         gc.disable()
         try:
             from ccsess.cli.tui import open_tui
