@@ -515,8 +515,10 @@ async def test_theme_choice_persists_and_bad_theme_is_reported(seeded, tmp_path)
         assert app.theme == "ccsess-dark"
         assert {"ccsess-dark", "ccsess-light", "ccsess-gruvbox", "ccsess-nord", "mine"} <= set(app.available_themes)
         assert notified(app, "broken.toml")
+        dark_background = app.screen.styles.background
         app.theme = "ccsess-light"
         await pilot.pause()
+        assert app.screen.styles.background != dark_background, "a theme chosen later restyles the screen"
     assert store.get_setting("theme") == "ccsess-light"
     again = build(store)
     async with again.run_test(size=SIZE) as pilot:

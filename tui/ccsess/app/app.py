@@ -134,6 +134,7 @@ class CcsessApp(App):
         from ccsess.app.attention import Attention
         from ccsess.core.search import attach_index
 
+        self._restyle_queued_before_start = False  # whatever restyle comes from now on is carried out
         self.notify_store_problems()
         attach_index(self.store)
         self.attention = Attention(self.config, self.store, self._write_to_terminal, self.notify,
