@@ -2,8 +2,9 @@
 
 The files of the session's folder are listed in a thread the first time the picker opens there, kept per folder,
 and listed again in the background when the picker opens on a list older than ``STALE_AFTER`` or than the
-session's last activity (claude may have added files since); each keystroke only ranks the list. What is inserted is ``@path``, as in Claude Code: claude itself reads the file (or lists the
-folder) and attaches it to the prompt.
+session's last activity (claude may have added files since); each keystroke only ranks the list. What is
+inserted is ``@path``, as in Claude Code: claude itself reads the file (or lists the folder) and attaches it to
+the prompt.
 """
 
 from __future__ import annotations

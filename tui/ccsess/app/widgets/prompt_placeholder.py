@@ -16,7 +16,7 @@ PLACEHOLDER = "Message claude (Enter sends, ctrl+j new line, up: earlier prompts
 
 
 class PromptPlaceholder(Static):
-    """The prompt's look for the first frame, before the text box itself is mounted."""
+    """Keeps the keys typed before the text box comes and hands them over (``give_way_to``)."""
 
     DEFAULT_CSS = """
     PromptPlaceholder {
